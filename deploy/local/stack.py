@@ -1,0 +1,124 @@
+"""Start the whole system on one machine: servers (embedded unless given),
+topics, demo data, the five services. Used by ``make run`` and by the
+end-to-end tests, so both exercise the same start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.contracts.topics import Topics
+from shared.kafka import ensure_topics
+from shared.settings import DEMO_SECRET
+
+from . import demo, servers
+
+SERVICES = ("upload", "validation", "applications", "dashboard", "gateway")
+DEFAULT_PORTS = {"gateway": 8000, "upload": 8001, "validation": 8002, "applications": 8003, "dashboard": 8004}
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    ports: dict[str, int]
+    log_dir: Path
+    embedded: servers.EmbeddedServers | None = None
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def infra_env(data_dir: Path) -> tuple[dict[str, str], servers.EmbeddedServers | None]:
+    """Servers from the environment when both are given, else the embedded ones."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
+        return {"KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+                "MONGODB_URI": os.environ["MONGODB_URI"]}, None
+    embedded = servers.start(data_dir)
+    return {"KAFKA_BOOTSTRAP_SERVERS": embedded.kafka_bootstrap, "MONGODB_URI": embedded.mongodb_uri}, embedded
+
+
+def start_stack(
+    data_dir: Path,
+    ports: dict[str, int] | None = None,
+    extra_env: dict[str, str] | None = None,
+    demo_data: bool | None = None,
+) -> Stack:
+    """Start everything; returns once every service answers its health check."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    infra, embedded = infra_env(data_dir)
+    env = {**os.environ, **infra, **(extra_env or {})}
+    if embedded is not None:
+        env.setdefault("APP_ENV", "demo")
+    demo_data = env.get("APP_ENV") == "demo" if demo_data is None else demo_data
+    ports = ports or DEFAULT_PORTS
+    env["UPLOAD_URL"] = f"http://127.0.0.1:{ports['upload']}"
+    env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
+    stack = Stack(env, ports, data_dir / "logs", embedded)
+    stack.log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(_prepare(env, demo_data))
+        for name in SERVICES:
+            log = (stack.log_dir / f"{name}.log").open("ab")
+            stack.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                env={**env, "HTTP_PORT": str(ports[name])},
+                cwd=servers.ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        for name in SERVICES:
+            wait_healthy(stack, name)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+async def _prepare(env: dict[str, str], demo_data: bool) -> None:
+    prefix = env.get("TOPIC_PREFIX", "")
+    await ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], Topics(prefix).all())
+    if demo_data:
+        await demo.publish_reference(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
+        await demo.seed_users(env["MONGODB_URI"], "gateway", env.get("SESSION_SECRET", DEMO_SECRET))
+
+
+def wait_healthy(stack: Stack, name: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    proc = stack.procs[name]
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log = (stack.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"service {name} exited with code {proc.returncode}:\n{log}")
+        try:
+            if httpx.get(f"{stack.url(name)}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"service {name} did not become healthy within {timeout}s; see {stack.log_dir / (name + '.log')}")

@@ -1,0 +1,71 @@
+"""Dashboard service: read models fed by events, and the queries over them."""
+
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Query
+from faststream.kafka import KafkaBroker
+
+from shared.kafka import make_broker, start_broker
+from shared.mongo import make_client
+
+from .adapters import ReadModels
+from .domain import upload_progress
+from .handlers import Deps, register
+from .settings import DashboardSettings
+
+
+def build_broker(settings: DashboardSettings, deps: Deps) -> KafkaBroker:
+    broker = make_broker(settings)
+    register(broker, settings, deps)
+    return broker
+
+
+def create_app(settings: DashboardSettings | None = None) -> FastAPI:
+    settings = settings or DashboardSettings()
+    deps = Deps()
+    broker = build_broker(settings, deps)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        client = make_client(settings.mongodb_uri)
+        models = ReadModels(client[settings.database])
+        await models.create_indexes()
+        deps.models = models
+        await start_broker(broker)
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await client.close()
+
+    app = FastAPI(title="dashboard service", lifespan=lifespan)
+
+    @app.get("/healthz")
+    async def health() -> dict:
+        """Liveness and readiness: the Kafka connection answers; read model sizes."""
+        return {"status": "ok", "kafka": await broker.ping(timeout=2), **await deps.models.counts()}
+
+    @app.get("/groups")
+    async def groups(broker_id: str | None = None, group_id: list[str] | None = Query(default=None)) -> list[dict]:
+        """Book of business, filtered by broker of record and/or group ids."""
+        return await deps.models.list_groups(broker_id=broker_id, group_ids=group_id)
+
+    @app.get("/groups/{group_id}")
+    async def group(group_id: str) -> dict:
+        """One group of the book of business."""
+        found = await deps.models.get_group(group_id)
+        if found is None:
+            raise HTTPException(404, "group not found")
+        return found
+
+    @app.get("/uploads/{upload_id}")
+    async def upload(upload_id: str) -> dict:
+        """Progress and counts of one upload."""
+        doc = await deps.models.get_upload(upload_id)
+        if doc is None:
+            raise HTTPException(404, "upload not found")
+        return upload_progress(doc)
+
+    app.state.broker = broker
+    return app

@@ -1,0 +1,166 @@
+"""Gateway: sign-in, roles, tenancy checks, web pages and the HTTP API.
+
+No business logic and no business data: it asks the services.
+"""
+
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Depends, FastAPI, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from shared.mongo import make_client
+
+from .clients import Services
+from .policy import can_enroll, can_see_group, group_filter
+from .settings import GatewaySettings
+from .users import User, UserStore
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "session"
+
+
+class SignIn(BaseModel):
+    username: str
+    password: str
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        client = make_client(settings.mongodb_uri)
+        users = UserStore(client[settings.database], settings.session_secret.get_secret_value(), settings.session_hours)
+        await users.create_indexes()
+        app.state.users = users
+        app.state.services = Services(settings.upload_url, settings.dashboard_url, settings.service_timeout_seconds)
+        try:
+            yield
+        finally:
+            await app.state.services.close()
+            await client.close()
+
+    app = FastAPI(title="Broker & Employer portal gateway", lifespan=lifespan)
+
+    def users(request: Request) -> UserStore:
+        return request.app.state.users
+
+    def services(request: Request) -> Services:
+        return request.app.state.services
+
+    async def current_user(
+        store: Annotated[UserStore, Depends(users)], session: Annotated[str | None, Cookie(alias=COOKIE)] = None
+    ) -> User:
+        user = await store.user_for(session) if session else None
+        if user is None:
+            raise HTTPException(401, "Sign in first: no valid session.")
+        return user
+
+    CurrentUser = Annotated[User, Depends(current_user)]
+    ServicesDep = Annotated[Services, Depends(services)]
+
+    async def visible_group(group_id: str, user: User, svc: Services) -> dict:
+        """The group, or 404 whether it does not exist or is another tenant's."""
+        group = await svc.group(group_id)
+        if group is None or not can_see_group(user, group):
+            raise HTTPException(404, f"Group {group_id} not found.")
+        return group
+
+    api = APIRouter(prefix="/api/v1")
+
+    @api.post("/session")
+    async def sign_in(body: SignIn, response: Response, store: Annotated[UserStore, Depends(users)]) -> dict:
+        """Sign in; sets an HttpOnly session cookie."""
+        user = await store.authenticate(body.username, body.password)
+        if user is None:
+            raise HTTPException(401, "Wrong user name or password.")
+        token = await store.open_session(user)
+        response.set_cookie(
+            COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+            max_age=settings.session_hours * 3600, path="/",
+        )
+        return user.public()
+
+    @api.get("/session")
+    async def who_am_i(user: CurrentUser) -> dict:
+        """The signed-in user."""
+        return user.public()
+
+    @api.delete("/session", status_code=204)
+    async def sign_out(
+        response: Response,
+        store: Annotated[UserStore, Depends(users)],
+        session: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+    ) -> Response:
+        """Sign out: the session ends on the server and the cookie is cleared."""
+        if session:
+            await store.close_session(session)
+        response.delete_cookie(COOKIE, path="/")
+        response.status_code = 204
+        return response
+
+    @api.get("/groups")
+    async def list_groups(user: CurrentUser, svc: ServicesDep) -> list[dict]:
+        """The caller's groups: a broker's book of business, an administrator's own group."""
+        groups = await svc.groups(group_filter(user))
+        return [g for g in groups if can_see_group(user, g)]
+
+    @api.get("/groups/{group_id}")
+    async def get_group(group_id: str, user: CurrentUser, svc: ServicesDep) -> dict:
+        """One of the caller's groups."""
+        return await visible_group(group_id, user, svc)
+
+    @api.post("/groups/{group_id}/mass-enrollment/uploads", status_code=202)
+    async def upload_members(
+        group_id: str,
+        user: CurrentUser,
+        svc: ServicesDep,
+        file: Annotated[UploadFile, File()],
+        region: Annotated[str, Form()],
+        group_name: Annotated[str, Form()] = "",
+    ):
+        """Upload a mass-enrollment workbook for one of the caller's groups."""
+        await visible_group(group_id, user, svc)
+        if not can_enroll(user):
+            raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
+        forwarded = await svc.submit_upload(
+            user, group_id, region, group_name, file.filename or "upload.xlsx", file.file,
+            file.content_type or "application/octet-stream",
+        )
+        return JSONResponse(forwarded.json(), status_code=forwarded.status_code)
+
+    @api.get("/uploads/{upload_id}")
+    async def upload_status(upload_id: str, user: CurrentUser, svc: ServicesDep) -> dict:
+        """Progress of an upload: counts ready / error / rejected, complete when every row is classified."""
+        progress = await svc.upload_progress(upload_id)
+        if progress is None or progress.get("total_rows") is None:
+            # Accepted but not yet projected: the upload service knows it.
+            record = await svc.upload_record(upload_id)
+            if record is None:
+                raise HTTPException(404, f"Upload {upload_id} not found.")
+            progress = {
+                "upload_id": upload_id, "group_id": record["group_id"], "file_name": record["file_name"],
+                "status": "processing", "total_rows": record["total_rows"], "classified": 0,
+                "ready": 0, "error": 0, "rejected": 0, "complete": False,
+            } | {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
+        await visible_group(progress["group_id"], user, svc)
+        return progress
+
+    app.include_router(api)
+
+    @app.get("/healthz")
+    async def health() -> dict:
+        """Liveness."""
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

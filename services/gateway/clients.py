@@ -1,0 +1,65 @@
+"""HTTP clients for the services behind the gateway, built once per process."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import httpx
+
+from shared.contracts.envelope import new_id
+
+from .users import User
+
+
+class ServiceError(Exception):
+    def __init__(self, status_code: int, body: Any) -> None:
+        super().__init__(f"{status_code}: {body}")
+        self.status_code = status_code
+        self.body = body
+
+
+def _identity(user: User, correlation_id: str | None = None) -> dict[str, str]:
+    return {"X-Actor-Id": user.user_id, "X-Actor-Role": user.role, "X-Correlation-Id": correlation_id or new_id()}
+
+
+class Services:
+    def __init__(self, upload_url: str, dashboard_url: str, timeout: float) -> None:
+        self.upload = httpx.AsyncClient(base_url=upload_url, timeout=timeout)
+        self.dashboard = httpx.AsyncClient(base_url=dashboard_url, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.upload.aclose()
+        await self.dashboard.aclose()
+
+    async def groups(self, params: dict) -> list[dict]:
+        return _json(await self.dashboard.get("/groups", params=params))
+
+    async def group(self, group_id: str) -> dict | None:
+        return _json_or_none(await self.dashboard.get(f"/groups/{group_id}"))
+
+    async def upload_progress(self, upload_id: str) -> dict | None:
+        return _json_or_none(await self.dashboard.get(f"/uploads/{upload_id}"))
+
+    async def upload_record(self, upload_id: str) -> dict | None:
+        return _json_or_none(await self.upload.get(f"/uploads/{upload_id}"))
+
+    async def submit_upload(
+        self, user: User, group_id: str, region: str, group_name: str, file_name: str, content: BinaryIO, content_type: str
+    ) -> httpx.Response:
+        """Forwarded as it is: the upload service decides what it accepts."""
+        return await self.upload.post(
+            "/uploads",
+            data={"group_id": group_id, "region": region, "group_name": group_name},
+            files={"file": (file_name, content, content_type)},
+            headers=_identity(user),
+        )
+
+
+def _json(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise ServiceError(response.status_code, response.text)
+    return response.json()
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    return None if response.status_code == 404 else _json(response)

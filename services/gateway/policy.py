@@ -1,0 +1,27 @@
+"""Who may see and act on what. Pure; every route calls it on the server."""
+
+from __future__ import annotations
+
+from .users import User
+
+
+def can_see_group(user: User, group: dict) -> bool:
+    if user.role == "broker":
+        return group.get("broker_id") == user.user_id
+    if user.role == "group_admin":
+        return group.get("group_id") == user.group_id
+    return user.role == "kp_reviewer"
+
+
+def can_enroll(user: User) -> bool:
+    """Brokers and group administrators enroll members; KP reviewers only review."""
+    return user.role in ("broker", "group_admin")
+
+
+def group_filter(user: User) -> dict:
+    """Query parameters for the dashboard's book of business for this user."""
+    if user.role == "broker":
+        return {"broker_id": user.user_id}
+    if user.role == "group_admin":
+        return {"group_id": user.group_id or ""}
+    return {}

@@ -1,0 +1,84 @@
+"""Users and sessions: the only data the gateway owns."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts.envelope import Role, utcnow
+
+_hasher = PasswordHasher()
+# Verified when the user name is unknown, so both failures take as long.
+_DUMMY_HASH = _hasher.hash("no such user")
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    role: Role
+    display_name: str
+    group_id: str | None = None  # the group a group_admin administers
+
+    def public(self) -> dict:
+        return {"user_id": self.user_id, "role": self.role, "display_name": self.display_name, "group_id": self.group_id}
+
+
+def _user(doc: dict) -> User:
+    return User(doc["_id"], doc["role"], doc.get("display_name", doc["_id"]), doc.get("group_id"))
+
+
+class UserStore:
+    def __init__(self, db: AsyncDatabase, session_secret: str, session_hours: int) -> None:
+        self._users = db["users"]
+        self._sessions = db["sessions"]
+        self._secret = session_secret.encode()
+        self._ttl = timedelta(hours=session_hours)
+
+    async def create_indexes(self) -> None:
+        await self._sessions.create_index("expires_at", expireAfterSeconds=0)
+
+    async def ensure_user(self, user_id: str, password: str, role: Role, display_name: str, group_id: str | None = None) -> None:
+        """Create or update a user; the password is stored only as an argon2 hash."""
+        await self._users.update_one(
+            {"_id": user_id},
+            {"$set": {"password_hash": _hasher.hash(password), "role": role, "display_name": display_name,
+                      "group_id": group_id}},
+            upsert=True,
+        )
+
+    async def authenticate(self, user_id: str, password: str) -> User | None:
+        doc = await self._users.find_one({"_id": user_id})
+        try:
+            _hasher.verify(doc["password_hash"] if doc else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return _user(doc) if doc else None
+
+    async def open_session(self, user: User) -> str:
+        token = secrets.token_urlsafe(32)
+        await self._sessions.insert_one(
+            {"_id": self._key(token), "user_id": user.user_id, "expires_at": utcnow() + self._ttl}
+        )
+        return token
+
+    async def user_for(self, token: str) -> User | None:
+        session = await self._sessions.find_one({"_id": self._key(token), "expires_at": {"$gt": utcnow()}})
+        if session is None:
+            return None
+        doc = await self._users.find_one({"_id": session["user_id"]})
+        return _user(doc) if doc else None
+
+    async def close_session(self, token: str) -> None:
+        await self._sessions.delete_one({"_id": self._key(token)})
+
+    def _key(self, token: str) -> str:
+        # Only a keyed hash of the token is stored: a leaked sessions
+        # collection does not sign anyone in.
+        return hmac.new(self._secret, token.encode(), hashlib.sha256).hexdigest()

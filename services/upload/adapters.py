@@ -1,0 +1,71 @@
+"""Where the upload service keeps files and upload records (its own database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+class UploadStore(Protocol):
+    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None: ...
+    async def mark_published(self, upload_id: str) -> None: ...
+    async def get(self, upload_id: str) -> dict[str, Any] | None: ...
+    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]: ...
+    async def read_file(self, upload_id: str) -> bytes: ...
+
+
+class MongoUploadStore:
+    """Files in GridFS (file id = upload id), one record per upload in ``uploads``."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._uploads = db["uploads"]
+        self._files = AsyncGridFSBucket(db, bucket_name="upload_files")
+
+    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
+        await self._files.upload_from_stream_with_id(upload_id, file_name, data, metadata={"upload_id": upload_id})
+        await self._uploads.insert_one({"_id": upload_id, **record, "published": False})
+
+    async def mark_published(self, upload_id: str) -> None:
+        await self._uploads.update_one({"_id": upload_id}, {"$set": {"published": True}})
+
+    async def get(self, upload_id: str) -> dict[str, Any] | None:
+        return await self._uploads.find_one({"_id": upload_id})
+
+    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]:
+        cursor = self._uploads.find({"published": False, "received_at": {"$lt": older_than}})
+        return await cursor.to_list()
+
+    async def read_file(self, upload_id: str) -> bytes:
+        try:
+            stream = await self._files.open_download_stream(upload_id)
+        except NoFile as exc:
+            raise LookupError(upload_id) from exc
+        return await stream.read()
+
+
+class InMemoryUploadStore:
+    """For unit tests."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}
+
+    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
+        self.files[upload_id] = data
+        self.records[upload_id] = {"_id": upload_id, **record, "published": False}
+
+    async def mark_published(self, upload_id: str) -> None:
+        self.records[upload_id]["published"] = True
+
+    async def get(self, upload_id: str) -> dict[str, Any] | None:
+        return self.records.get(upload_id)
+
+    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]:
+        return [r for r in self.records.values() if not r["published"] and r["received_at"] < older_than]
+
+    async def read_file(self, upload_id: str) -> bytes:
+        return self.files[upload_id]

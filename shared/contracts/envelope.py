@@ -1,0 +1,43 @@
+"""The envelope every message carries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["broker", "group_admin", "kp_reviewer"]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Actor(BaseModel):
+    """Who asked for the work, as the gateway signed them in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str = Field(description="Gateway user name", examples=["broker1"])
+    role: Role
+
+
+class Envelope(BaseModel):
+    """Fields common to every message. Subclasses fix ``type`` with a Literal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str = Field(
+        default_factory=new_id,
+        description="Unique id of this message; deterministic where redelivery must be detected",
+    )
+    type: str = Field(description="Message type name")
+    schema_version: int = Field(default=1, description="Bumped on incompatible changes")
+    occurred_at: datetime = Field(default_factory=utcnow)
+    correlation_id: str = Field(description="Follows one upload (or request) through every service")

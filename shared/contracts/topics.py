@@ -1,0 +1,37 @@
+"""Topic names. Every message type has its own topic; names carry a version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GROUP_REGISTERED = "reference.group-registered.v1"
+MEMBER_ENROLLED = "reference.member-enrolled.v1"
+UPLOAD_ACCEPTED = "enrollment.upload-accepted.v1"
+MEMBER_ROW_PARSED = "enrollment.member-row-parsed.v1"
+APPLICATION_CLASSIFIED = "enrollment.application-classified.v1"
+APPLICATION_RECORDED = "enrollment.application-recorded.v1"
+
+ALL = (
+    GROUP_REGISTERED,
+    MEMBER_ENROLLED,
+    UPLOAD_ACCEPTED,
+    MEMBER_ROW_PARSED,
+    APPLICATION_CLASSIFIED,
+    APPLICATION_RECORDED,
+)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names with a deployment prefix applied."""
+
+    prefix: str = ""
+
+    def __getattr__(self, name: str) -> str:
+        base = globals().get(name.upper())
+        if not isinstance(base, str):
+            raise AttributeError(name)
+        return self.prefix + base
+
+    def all(self) -> list[str]:
+        return [self.prefix + name for name in ALL]

@@ -1,0 +1,41 @@
+"""Thin helpers every service's entry point uses: logging and the HTTP server."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from fastapi import Header, HTTPException
+
+from .contracts.envelope import Actor, new_id
+
+
+def configure_logging() -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # FastStream logs each message at the broker's log_level (DEBUG); keep its
+    # own logger at WARNING unless asked, and the kafka client quieter still.
+    logging.getLogger("faststream").setLevel(os.environ.get("FASTSTREAM_LOG_LEVEL", "WARNING"))
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def serve(app, host: str, port: int) -> None:
+    import uvicorn
+
+    configure_logging()
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def caller(
+    x_actor_id: str | None = Header(default=None),
+    x_actor_role: str | None = Header(default=None),
+) -> Actor:
+    """The caller's identity, which the gateway sends with every command."""
+    if not x_actor_id or not x_actor_role:
+        raise HTTPException(401, "X-Actor-Id and X-Actor-Role headers are required")
+    return Actor(user_id=x_actor_id, role=x_actor_role)
+
+
+def correlation(x_correlation_id: str | None = Header(default=None)) -> str:
+    return x_correlation_id or new_id()
