@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+from collections.abc import Iterable
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher.usecase import DefaultPublisher
+from pydantic import BaseModel
 
 from .settings import InfraSettings
 
@@ -33,6 +37,14 @@ async def start_broker(broker: KafkaBroker) -> None:
     for publisher in broker.publishers:
         await publisher.start()
     broker.running = True
+
+
+async def publish_many(publisher: DefaultPublisher, messages: Iterable[tuple[BaseModel, str]]) -> None:
+    """Publish (message, key) pairs without waiting for each acknowledgement in
+    turn, then wait for all: the producer batches them."""
+    pending = [await publisher.publish(m, key=key.encode(), no_confirm=True) for m, key in messages]
+    # The in-memory test broker confirms at once and returns no future.
+    await asyncio.gather(*(p for p in pending if inspect.isawaitable(p)))
 
 
 async def ensure_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:

@@ -54,11 +54,10 @@ class Stack:
             self.embedded.stop()
 
 
-def infra_env(data_dir: Path) -> tuple[dict[str, str], servers.EmbeddedServers | None]:
-    """Servers from the environment when both are given, else the embedded ones."""
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
-        return {"KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
-                "MONGODB_URI": os.environ["MONGODB_URI"]}, None
+def infra_env(data_dir: Path, given: dict[str, str]) -> tuple[dict[str, str], servers.EmbeddedServers | None]:
+    """Servers given (environment or caller) when both are, else the embedded ones."""
+    if given.get("KAFKA_BOOTSTRAP_SERVERS") and given.get("MONGODB_URI"):
+        return {"KAFKA_BOOTSTRAP_SERVERS": given["KAFKA_BOOTSTRAP_SERVERS"], "MONGODB_URI": given["MONGODB_URI"]}, None
     embedded = servers.start(data_dir)
     return {"KAFKA_BOOTSTRAP_SERVERS": embedded.kafka_bootstrap, "MONGODB_URI": embedded.mongodb_uri}, embedded
 
@@ -71,8 +70,9 @@ def start_stack(
 ) -> Stack:
     """Start everything; returns once every service answers its health check."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    infra, embedded = infra_env(data_dir)
-    env = {**os.environ, **infra, **(extra_env or {})}
+    env = {**os.environ, **(extra_env or {})}
+    infra, embedded = infra_env(data_dir, env)
+    env.update(infra)
     if embedded is not None:
         env.setdefault("APP_ENV", "demo")
     demo_data = env.get("APP_ENV") == "demo" if demo_data is None else demo_data

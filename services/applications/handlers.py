@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from faststream import AckPolicy
@@ -10,6 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from shared.contracts.applications import ApplicationClassified, ApplicationRecorded
 from shared.contracts.topics import Topics
+from shared.kafka import publish_many
 
 from .adapters import ApplicationStore
 from .domain import application_document, recorded_event
@@ -40,7 +40,4 @@ def register(broker: KafkaBroker, settings: ApplicationsSettings, deps: Deps) ->
     async def on_applications_classified(messages: list[ApplicationClassified]) -> None:
         """Store each application idempotently (id = upload + row), then announce it."""
         await deps.store.upsert_many([(m.application_id, application_document(m)) for m in messages])
-        pending = [
-            await recorded.publish(recorded_event(m), key=m.group_id.encode(), no_confirm=True) for m in messages
-        ]
-        await asyncio.gather(*pending)
+        await publish_many(recorded, ((recorded_event(m), m.group_id) for m in messages))

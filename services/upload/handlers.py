@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +13,7 @@ from faststream.kafka.publisher.usecase import DefaultPublisher
 from shared.contracts.envelope import Actor, new_id, utcnow
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
+from shared.kafka import publish_many
 
 from .adapters import UploadStore
 from .domain import ParsedRow, check_size, parse_workbook
@@ -78,7 +78,6 @@ async def publish_upload(
     """Publish the upload event, then every row. Event ids are deterministic, so
     publishing again after a crash is recognised downstream as redelivery."""
     actor = Actor.model_validate(record["actor"])
-    key = record["group_id"].encode()
     accepted = UploadAccepted(
         event_id=f"{upload_id}:accepted",
         correlation_id=record["correlation_id"],
@@ -90,10 +89,9 @@ async def publish_upload(
         total_rows=len(rows),
         actor=actor,
     )
-    await publishers.upload_accepted.publish(accepted, key=key)
-    pending = []
-    for row in rows:
-        message = MemberRowParsed(
+    await publishers.upload_accepted.publish(accepted, key=accepted.group_id.encode())
+    messages = (
+        MemberRowParsed(
             event_id=f"{upload_id}:row:{row.row_number}",
             correlation_id=record["correlation_id"],
             upload_id=upload_id,
@@ -103,8 +101,9 @@ async def publish_upload(
             cells=row.cells,
             actor=actor,
         )
-        pending.append(await publishers.row_parsed.publish(message, key=key, no_confirm=True))
-    await asyncio.gather(*pending)
+        for row in rows
+    )
+    await publish_many(publishers.row_parsed, ((m, m.group_id) for m in messages))
     return accepted
 
 

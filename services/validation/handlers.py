@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +12,7 @@ from shared.contracts.applications import ApplicationClassified
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import MemberRowParsed
+from shared.kafka import publish_many
 from shared.pii import ssn_digits, ssn_hash
 
 from .adapters import ReferenceStore
@@ -60,7 +60,7 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         groups = await deps.store.groups(group_ids)
         enrolled = await deps.store.enrolled_hashes(group_ids, hashes)
         today = date.today()
-        pending = []
+        verdicts = []
         for row in rows:
             verdict = classify(
                 row.row_number,
@@ -83,5 +83,5 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
                 ssn_hash=verdict.ssn_hash,
                 actor=row.actor,
             )
-            pending.append(await classified.publish(message, key=row.group_id.encode(), no_confirm=True))
-        await asyncio.gather(*pending)
+            verdicts.append((message, row.group_id))
+        await publish_many(classified, verdicts)

@@ -1,0 +1,56 @@
+import httpx
+import pytest
+
+from deploy.local.servers import free_port
+from deploy.local.stack import SERVICES, start_stack
+from tests.support import eventually
+
+DEMO_GROUPS = 41
+
+
+@pytest.fixture(scope="session")
+def stack(infra, tmp_path_factory):
+    """The whole system as ``make run`` starts it (demo data and all), on the test servers."""
+    running = start_stack(
+        tmp_path_factory.mktemp("stack"),
+        ports={name: free_port() for name in SERVICES},
+        extra_env={
+            "APP_ENV": "demo",
+            "TOPIC_PREFIX": "e2e.",
+            "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+            "MONGODB_URI": infra.mongodb_uri,
+        },
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+async def ready_stack(stack):
+    """The stack once validation and dashboard hold the demo book of business."""
+    async with httpx.AsyncClient() as http:
+        for service in ("validation", "dashboard"):
+            await eventually(lambda: _groups(http, stack.url(service)), timeout=60)
+    return stack
+
+
+async def _groups(http, url):
+    return (await http.get(f"{url}/healthz")).json().get("groups", 0) >= DEMO_GROUPS
+
+
+@pytest.fixture
+async def sign_in(ready_stack):
+    clients = []
+
+    async def signed_in(username: str) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(base_url=ready_stack.gateway_url, timeout=30)
+        clients.append(client)
+        answer = await client.post("/api/v1/session", json={"username": username, "password": "demo-password"})
+        assert answer.status_code == 200, answer.text
+        return client
+
+    yield signed_in
+    for client in clients:
+        await client.aclose()

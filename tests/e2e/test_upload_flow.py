@@ -1,0 +1,152 @@
+"""The walking skeleton through the gateway's HTTP API, every service running
+as its own process on the real servers."""
+
+import httpx
+import pytest
+
+from shared.mongo import make_client
+from tests.support import eventually, member, workbook
+
+pytestmark = pytest.mark.e2e
+
+
+async def status_when_complete(client: httpx.AsyncClient, upload_id: str) -> dict:
+    async def complete():
+        answer = await client.get(f"/api/v1/uploads/{upload_id}")
+        assert answer.status_code == 200, answer.text
+        return answer.json() if answer.json()["complete"] else None
+
+    return await eventually(complete, timeout=30)
+
+
+async def first_group(client: httpx.AsyncClient, region: str | None = None) -> dict:
+    groups = (await client.get("/api/v1/groups")).json()
+    return next(g for g in groups if region is None or g["region"] == region)
+
+
+async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_stack, infra):
+    broker = await sign_in("broker1")
+    group = await first_group(broker)
+    subgroup = group["subgroups"][0]["subgroup_id"]
+    rows = [member(n, subgroup_id=subgroup) for n in range(1, 8)]  # 7 ready
+    rows += [member(8, subgroup_id=subgroup, ssn="12-345"), member(9, subgroup_id=subgroup, first_name=None)]  # 2 errors
+    rows += [member(10, subgroup_id="9999")]  # 1 rejected
+    answer = await broker.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"], "group_name": group["name"]},
+        files={"file": ("members.xlsx", workbook(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+    )
+    assert answer.status_code == 202, answer.text
+    upload_id = answer.json()["upload_id"]
+
+    status = await status_when_complete(broker, upload_id)
+    assert status | {} == status | {
+        "status": "complete", "total_rows": 10, "classified": 10, "ready": 7, "error": 2, "rejected": 1, "complete": True,
+    }
+
+    # Personal data stays out of the logs and of the dashboard's read models.
+    ssns = [r["ssn"] for r in rows if r.get("ssn") and len(r["ssn"]) == 11]
+    logs = "".join(p.read_text(errors="replace") for p in ready_stack.log_dir.glob("*.log"))
+    assert not [s for s in ssns if s in logs or s.replace("-", "") in logs]
+    client = make_client(infra.mongodb_uri)
+    try:
+        dashboard = client["dashboard"]
+        stored = [d async for d in dashboard.upload_applications.find({"upload_id": upload_id})]
+        assert len(stored) == 10
+        text = str(stored)
+        assert not [s for s in ssns if s in text or s.replace("-", "") in text]
+        assert "1988-06-15" not in text
+    finally:
+        await client.close()
+
+
+async def test_groups_are_scoped_to_the_caller(sign_in):
+    broker1, broker2, admin1, reviewer = [await sign_in(u) for u in ("broker1", "broker2", "admin1", "reviewer1")]
+    groups1 = (await broker1.get("/api/v1/groups")).json()
+    groups2 = (await broker2.get("/api/v1/groups")).json()
+    assert groups1 and groups2
+    assert not {g["group_id"] for g in groups1} & {g["group_id"] for g in groups2}
+    assert {g["region"] for g in groups1 + groups2} >= {"CA", "HI"}
+    assert all({"group_id", "name", "region"} <= set(g) for g in groups1)
+    assert [g["group_id"] for g in (await admin1.get("/api/v1/groups")).json()] == ["230001"]
+    assert len((await reviewer.get("/api/v1/groups")).json()) == len(groups1) + len(groups2)
+
+
+async def test_another_tenants_group_and_upload_answer_404(sign_in):
+    broker1, broker2, admin2 = await sign_in("broker1"), await sign_in("broker2"), await sign_in("admin2")
+    group = await first_group(broker1)
+    form = {"region": group["region"], "group_name": group["name"]}
+    url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads"
+    assert (await broker2.get(f"/api/v1/groups/{group['group_id']}")).status_code == 404
+    assert (await broker2.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})).status_code == 404
+    assert (await admin2.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})).status_code == 404
+
+    mine = await broker1.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})
+    upload_id = mine.json()["upload_id"]
+    assert (await broker2.get(f"/api/v1/uploads/{upload_id}")).status_code == 404
+    assert (await broker1.get(f"/api/v1/uploads/{upload_id}")).status_code == 200
+    assert (await broker1.get("/api/v1/uploads/no-such-upload")).status_code == 404
+
+
+async def test_reviewer_cannot_upload(sign_in):
+    reviewer = await sign_in("reviewer1")
+    group = await first_group(reviewer)
+    answer = await reviewer.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"]}, files={"file": ("m.xlsx", workbook([member(1)]))},
+    )
+    assert answer.status_code == 403
+
+
+async def test_bad_file_through_the_gateway_names_the_problem(sign_in):
+    admin = await sign_in("admin1")
+    group = await first_group(admin)
+    answer = await admin.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"]}, files={"file": ("members.pdf", b"%PDF-1.7 not a workbook")},
+    )
+    assert answer.status_code == 415
+    assert "xlsx" in answer.json()["detail"]
+
+
+async def test_sign_in_session_cookie_and_sign_out(ready_stack):
+    async with httpx.AsyncClient(base_url=ready_stack.gateway_url) as http:
+        assert (await http.get("/api/v1/groups")).status_code == 401
+        wrong = await http.post("/api/v1/session", json={"username": "broker1", "password": "nope"})
+        assert wrong.status_code == 401 and "session" not in wrong.cookies
+        assert (await http.post("/api/v1/session", json={"username": "ghost", "password": "x"})).status_code == 401
+
+        answer = await http.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
+        assert answer.status_code == 200 and answer.json()["role"] == "broker"
+        cookie = answer.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+        assert (await http.get("/api/v1/groups")).status_code == 200
+
+        token = http.cookies["session"]
+        assert (await http.delete("/api/v1/session")).status_code == 204
+        assert (await http.get("/api/v1/groups")).status_code == 401
+    # the old cookie no longer signs anyone in: the session ended on the server
+    async with httpx.AsyncClient(base_url=ready_stack.gateway_url, cookies={"session": token}) as replay:
+        assert (await replay.get("/api/v1/groups")).status_code == 401
+
+
+async def test_passwords_and_session_tokens_are_stored_only_as_hashes(ready_stack, infra):
+    async with httpx.AsyncClient(base_url=ready_stack.gateway_url) as http:
+        await http.post("/api/v1/session", json={"username": "admin1", "password": "demo-password"})
+        token = http.cookies["session"]
+    client = make_client(infra.mongodb_uri)
+    try:
+        db = client["gateway"]
+        user = await db.users.find_one({"_id": "admin1"})
+        assert user["password_hash"].startswith("$argon2") and "demo-password" not in str(user)
+        assert await db.sessions.count_documents({"_id": token}) == 0
+        assert await db.sessions.count_documents({"user_id": "admin1"}) >= 1
+    finally:
+        await client.close()
+
+
+async def test_every_service_answers_health(ready_stack):
+    async with httpx.AsyncClient() as http:
+        for service in ready_stack.ports:
+            answer = await http.get(f"{ready_stack.url(service)}/healthz")
+            assert answer.status_code == 200 and answer.json()["status"] == "ok"

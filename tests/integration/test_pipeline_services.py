@@ -1,0 +1,153 @@
+"""Validation, applications and dashboard, each on the real servers, fed by
+real messages on their topics."""
+
+from datetime import date
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from services.applications.app import create_app as applications_app
+from services.applications.settings import ApplicationsSettings
+from services.dashboard.app import create_app as dashboard_app
+from services.dashboard.settings import DashboardSettings
+from services.validation.app import create_app as validation_app
+from services.validation.settings import ValidationSettings
+from shared.contracts.applications import ApplicationClassified, ApplicationRecorded, MemberSummary
+from shared.contracts.envelope import Actor
+from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
+from shared.contracts.uploads import MemberRowParsed, UploadAccepted
+from shared.mongo import make_client
+from shared.pii import ssn_hash
+from tests.integration.conftest import running
+from tests.support import eventually, member, read_topic
+
+pytestmark = pytest.mark.integration
+ACTOR = Actor(user_id="broker1", role="broker")
+
+
+def db_name(prefix: str, service: str) -> str:
+    return f"{prefix}{service}".replace(".", "_")
+
+
+async def publish(infra, topic: str, *messages) -> None:
+    broker = KafkaBroker(infra.kafka_bootstrap)
+    await broker.connect()
+    try:
+        for m in messages:
+            await broker.publish(m, topic, key=m.group_id.encode())
+    finally:
+        await broker.stop()
+
+
+def group(group_id: str = "230001") -> GroupRegistered:
+    return GroupRegistered(
+        event_id=f"g:{group_id}", correlation_id="seed", group_id=group_id, name="Golden Gate Bakery", region="CA",
+        broker_id="broker1", subgroups=[Subgroup(subgroup_id="0001", name="FT")], renewal_date=date(2027, 3, 1),
+        acquired_on=date(2025, 1, 1),
+    )
+
+
+def row(n: int, cells: dict) -> MemberRowParsed:
+    return MemberRowParsed(event_id=f"u1:row:{n}", correlation_id="c1", upload_id="u1", group_id="230001",
+                           region="CA", row_number=n, cells=cells, actor=ACTOR)
+
+
+async def test_validation_classifies_rows_with_its_reference_projection(common, prefix, topics, infra):
+    settings = ValidationSettings(**common, database=db_name(prefix, "validation"))
+    key = settings.pii_hash_key.get_secret_value()
+    enrolled = MemberEnrolled(event_id="m1", correlation_id="seed", member_id="M1", group_id="230001",
+                              subgroup_id="0001", first_name="A", last_name="B",
+                              ssn_hash=ssn_hash("223456789", key), ssn_last4="6789")
+    await publish(infra, topics.group_registered, group())
+    await publish(infra, topics.member_enrolled, enrolled)
+    async with running(validation_app(settings)) as http:
+        await eventually(lambda: _health_groups(http))
+        # the member projection is written in the same start-up; wait for it too
+        await _wait_members(settings)
+        await publish(infra, topics.member_row_parsed,
+                      row(2, member(1)), row(3, member(2, last_name=None)),
+                      row(4, member(3, subgroup_id="0042")), row(5, member(4, ssn="223-45-6789")))
+        out = await read_topic(infra.kafka_bootstrap, topics.application_classified, expect=4)
+    verdicts = {v["row_number"]: (v["status"], [i["code"] for i in v["issues"]]) for _, v in out}
+    assert verdicts == {2: ("ready", []), 3: ("error", ["required"]), 4: ("rejected", ["subgroup_invalid"]),
+                        5: ("rejected", ["already_enrolled"])}
+    assert {k for k, _ in out} == {b"230001"}
+
+
+async def _health_groups(http):
+    return (await http.get("/healthz")).json()["groups"] >= 1
+
+
+async def _wait_members(settings):
+    client = make_client(settings.mongodb_uri)
+    try:
+        await eventually(lambda: client[settings.database].enrolled_members.count_documents({}))
+    finally:
+        await client.close()
+
+
+def classified(n: int, status: str = "ready", revision: int = 1) -> ApplicationClassified:
+    return ApplicationClassified(
+        event_id=f"u1:row:{n}:classified:{revision}", correlation_id="c1", application_id=f"u1-{n:04d}",
+        upload_id="u1", group_id="230001", row_number=n, status=status, issues=[],
+        cells=member(n, ssn="123-45-6789"), ssn_hash="h", revision=revision, actor=ACTOR,
+    )
+
+
+async def test_applications_stores_each_row_once_and_publishes_masked_events(common, prefix, topics, infra):
+    settings = ApplicationsSettings(**common, database=db_name(prefix, "applications"))
+    async with running(applications_app(settings)):
+        # row 2 delivered twice, row 3 once
+        await publish(infra, topics.application_classified, classified(2), classified(2), classified(3, "error"))
+        out = await read_topic(infra.kafka_bootstrap, topics.application_recorded, expect=3)
+        client = make_client(settings.mongodb_uri)
+        try:
+            apps = client[settings.database].applications
+            await eventually(lambda: _count(apps, 2))
+            assert await apps.count_documents({}) == 2
+            assert (await apps.find_one({"_id": "u1-0003"}))["status"] == "error"
+        finally:
+            await client.close()
+    assert {v["application_id"] for _, v in out} == {"u1-0002", "u1-0003"}
+    for _, v in out:
+        assert v["member"]["ssn_last4"] == "6789" and "123-45-6789" not in str(v) and "date_of_birth" not in str(v)
+
+
+async def _count(collection, n):
+    return await collection.count_documents({}) == n
+
+
+def recorded(n: int, status: str, revision: int = 1) -> ApplicationRecorded:
+    return ApplicationRecorded(
+        event_id=f"u1-{n:04d}:recorded:{revision}", correlation_id="c1", application_id=f"u1-{n:04d}",
+        upload_id="u1", group_id="230001", row_number=n, status=status, issues=[],
+        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"), revision=revision,
+    )
+
+
+async def test_dashboard_projects_upload_progress_without_double_counting(common, prefix, topics, infra):
+    settings = DashboardSettings(**common, database=db_name(prefix, "dashboard"))
+    async with running(dashboard_app(settings)) as http:
+        await publish(infra, topics.group_registered, group())
+        await publish(infra, topics.application_recorded, recorded(2, "ready"), recorded(3, "error"))
+        await eventually(lambda: _progress(http, lambda p: p["classified"] == 2))
+        assert (await http.get("/uploads/u1")).json()["complete"] is False  # total not known yet
+
+        accepted = UploadAccepted(event_id="u1:accepted", correlation_id="c1", upload_id="u1", group_id="230001",
+                                  region="CA", group_name="G", file_name="m.xlsx", total_rows=3, actor=ACTOR)
+        await publish(infra, topics.upload_accepted, accepted)
+        # redelivery of row 2 and the last row
+        await publish(infra, topics.application_recorded, recorded(2, "ready"), recorded(4, "rejected"))
+        progress = await eventually(lambda: _progress(http, lambda p: p["complete"]))
+        assert progress | {} == {
+            "upload_id": "u1", "group_id": "230001", "file_name": "m.xlsx", "status": "complete", "total_rows": 3,
+            "classified": 3, "ready": 1, "error": 1, "rejected": 1, "complete": True,
+        }
+        groups = (await http.get("/groups", params={"broker_id": "broker1"})).json()
+        assert [g["group_id"] for g in groups] == ["230001"]
+        assert (await http.get("/groups", params={"broker_id": "broker2"})).json() == []
+
+
+async def _progress(http, predicate):
+    answer = await http.get("/uploads/u1")
+    return answer.json() if answer.status_code == 200 and predicate(answer.json()) else None

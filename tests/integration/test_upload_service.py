@@ -1,0 +1,79 @@
+"""The upload service on the real servers: GridFS, its database, row messages."""
+
+import pytest
+from gridfs import AsyncGridFSBucket
+
+from services.upload.app import create_app
+from services.upload.settings import UploadSettings
+from shared.mongo import make_client
+from tests.integration.conftest import running
+from tests.support import member, read_topic, topic_size, workbook
+
+pytestmark = pytest.mark.integration
+IDENTITY = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker", "X-Correlation-Id": "corr-1"}
+FORM = {"group_id": "230001", "region": "CA", "group_name": "Golden Gate Bakery"}
+
+
+@pytest.fixture
+def settings(common, prefix):
+    return UploadSettings(**common, database=f"{prefix}upload".replace(".", "_"), max_upload_bytes=200_000)
+
+
+async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings, topics, infra):
+    async with running(create_app(settings)) as http:
+        answer = await http.post(
+            "/uploads", data=FORM, headers=IDENTITY,
+            files={"file": ("members.xlsx", workbook([member(n) for n in range(5)]))},
+        )
+    assert answer.status_code == 202, answer.text
+    upload_id = answer.json()["upload_id"]
+    assert answer.json()["total_rows"] == 5
+
+    rows = await read_topic(infra.kafka_bootstrap, topics.member_row_parsed, expect=5)
+    assert sorted(v["row_number"] for _, v in rows) == [2, 3, 4, 5, 6]
+    assert {k for k, _ in rows} == {b"230001"}
+    assert {v["upload_id"] for _, v in rows} == {upload_id}
+    assert {v["correlation_id"] for _, v in rows} == {"corr-1"}
+    (key, accepted), = await read_topic(infra.kafka_bootstrap, topics.upload_accepted, expect=1)
+    assert accepted["total_rows"] == 5 and accepted["actor"] == {"user_id": "broker1", "role": "broker"}
+
+    client = make_client(settings.mongodb_uri)
+    try:
+        db = client[settings.database]
+        stored = await (await AsyncGridFSBucket(db, bucket_name="upload_files").open_download_stream(upload_id)).read()
+        assert stored.startswith(b"PK")
+        record = await db.uploads.find_one({"_id": upload_id})
+        assert record["published"] is True and record["group_id"] == "230001"
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    "name,content,status,code",
+    [
+        ("members.csv", b"first,last\nAna,Lee\n", 415, "not_xlsx"),
+        ("members.xlsx", workbook([]), 422, "no_members"),
+        ("members.xlsx", workbook([member(1)], sheet="Members"), 422, "members_sheet_missing"),
+        ("members.xlsx", b"PK\x03\x04" + b"\0" * 250_000, 413, "file_too_large"),
+    ],
+)
+async def test_bad_files_are_refused_and_leave_nothing_behind(settings, topics, infra, name, content, status, code):
+    async with running(create_app(settings)) as http:
+        answer = await http.post("/uploads", data=FORM, headers=IDENTITY, files={"file": (name, content)})
+    assert answer.status_code == status and answer.json()["code"] == code
+    assert answer.json()["detail"]
+    client = make_client(settings.mongodb_uri)
+    try:
+        db = client[settings.database]
+        assert await db.uploads.count_documents({}) == 0
+        assert await db["upload_files.files"].count_documents({}) == 0
+    finally:
+        await client.close()
+    assert await topic_size(infra.kafka_bootstrap, topics.member_row_parsed) == 0
+    assert await topic_size(infra.kafka_bootstrap, topics.upload_accepted) == 0
+
+
+async def test_commands_without_identity_are_refused(settings, topics):
+    async with running(create_app(settings)) as http:
+        answer = await http.post("/uploads", data=FORM, files={"file": ("m.xlsx", workbook([member(1)]))})
+    assert answer.status_code == 401
