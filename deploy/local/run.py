@@ -11,7 +11,10 @@ from .stack import start_stack
 
 def main() -> None:
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Installed explicitly: a shell that starts us in the background ignores
+    # SIGINT, and Python then installs no KeyboardInterrupt handler of its own.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     print("Starting servers and services (first start takes a few seconds)...", flush=True)
     stack = start_stack(servers.LOCAL_DIR)
     try:
@@ -25,10 +28,10 @@ def main() -> None:
                 print(f"    {user['user_id']:<10} {user['role']}{extra}")
         print(f"  Logs: {stack.log_dir}")
         print("Press Ctrl-C to stop everything.", flush=True)
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            pass
+        while not stop.wait(1.0):
+            if died := [name for name, proc in stack.procs.items() if proc.poll() is not None]:
+                print(f"\nService(s) stopped unexpectedly: {', '.join(died)}; see {stack.log_dir}", flush=True)
+                break
     finally:
         print("\nStopping...", flush=True)
         stack.stop()
