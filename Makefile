@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
 
@@ -11,12 +12,20 @@ $(STAMP): requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium' once." >&2; exit 1; \
+	fi
+
 ## Start servers (embedded unless KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are set), demo data, all services.
 run: $(STAMP)
 	$(BIN)/python -m deploy.local.run
 
 ## The whole suite: unit, integration (real servers), end to end (real servers, all services).
-test: $(STAMP) asyncapi-check
+test: $(STAMP) $(CHROMIUM) asyncapi-check
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)

@@ -4,6 +4,7 @@ No business logic and no business data: it asks the services.
 """
 
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +16,12 @@ from pydantic import BaseModel
 
 from shared.mongo import make_client
 
-from .clients import Services
+from .clients import ServiceError, Services
 from .policy import can_enroll, can_see_group, group_filter
 from .settings import GatewaySettings
 from .users import User, UserStore
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 COOKIE = "session"
 
@@ -46,6 +48,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await client.close()
 
     app = FastAPI(title="Broker & Employer portal gateway", lifespan=lifespan)
+
+    @app.exception_handler(ServiceError)
+    async def service_failed(request: Request, exc: ServiceError) -> JSONResponse:
+        if exc.status_code is None:
+            log.warning("%s service unreachable (%s)", exc.service, exc.body)
+            return JSONResponse({"detail": f"The {exc.service} service is not answering; try again in a minute."}, 503)
+        log.error("%s service answered %s", exc.service, exc.status_code)
+        return JSONResponse({"detail": f"The {exc.service} service failed; try again, and report it if it persists."}, 502)
 
     def users(request: Request) -> UserStore:
         return request.app.state.users
@@ -132,6 +142,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             user, group_id, region, group_name, file.filename or "upload.xlsx", file.file,
             file.content_type or "application/octet-stream",
         )
+        if forwarded.status_code >= 500 or "json" not in forwarded.headers.get("content-type", ""):
+            raise ServiceError("upload", forwarded.status_code)
         return JSONResponse(forwarded.json(), status_code=forwarded.status_code)
 
     @api.get("/uploads/{upload_id}")

@@ -12,10 +12,29 @@ from .users import User
 
 
 class ServiceError(Exception):
-    def __init__(self, status_code: int, body: Any) -> None:
-        super().__init__(f"{status_code}: {body}")
+    """A service behind the gateway failed or could not be reached."""
+
+    def __init__(self, service: str, status_code: int | None, body: Any = None) -> None:
+        super().__init__(f"{service}: {status_code}: {body}")
+        self.service = service
         self.status_code = status_code
         self.body = body
+
+
+class _Client(httpx.AsyncClient):
+    """An httpx client that names its service when it cannot reach it."""
+
+    def __init__(self, service: str, base_url: str, timeout: float) -> None:
+        super().__init__(base_url=base_url, timeout=timeout)
+        self.service = service
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await super().send(request, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServiceError(self.service, None, type(exc).__name__) from exc
+        response.extensions["service"] = self.service
+        return response
 
 
 def _identity(user: User, correlation_id: str | None = None) -> dict[str, str]:
@@ -24,8 +43,8 @@ def _identity(user: User, correlation_id: str | None = None) -> dict[str, str]:
 
 class Services:
     def __init__(self, upload_url: str, dashboard_url: str, timeout: float) -> None:
-        self.upload = httpx.AsyncClient(base_url=upload_url, timeout=timeout)
-        self.dashboard = httpx.AsyncClient(base_url=dashboard_url, timeout=timeout)
+        self.upload = _Client("upload", upload_url, timeout)
+        self.dashboard = _Client("dashboard", dashboard_url, timeout)
 
     async def close(self) -> None:
         await self.upload.aclose()
@@ -57,7 +76,7 @@ class Services:
 
 def _json(response: httpx.Response) -> Any:
     if response.status_code >= 400:
-        raise ServiceError(response.status_code, response.text)
+        raise ServiceError(response.extensions.get("service", "?"), response.status_code, response.text[:500])
     return response.json()
 
 
