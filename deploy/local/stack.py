@@ -62,6 +62,11 @@ def infra_env(data_dir: Path, given: dict[str, str]) -> tuple[dict[str, str], se
     return {"KAFKA_BOOTSTRAP_SERVERS": embedded.kafka_bootstrap, "MONGODB_URI": embedded.mongodb_uri}, embedded
 
 
+def wants_demo_data(env: dict[str, str]) -> bool:
+    """Demo users and the demo book of business exist only in demo mode."""
+    return env.get("APP_ENV") == "demo"
+
+
 def start_stack(
     data_dir: Path,
     ports: dict[str, int] | None = None,
@@ -75,7 +80,7 @@ def start_stack(
     env.update(infra)
     if embedded is not None:
         env.setdefault("APP_ENV", "demo")
-    demo_data = env.get("APP_ENV") == "demo" if demo_data is None else demo_data
+    demo_data = wants_demo_data(env) if demo_data is None else demo_data
     ports = ports or DEFAULT_PORTS
     env["UPLOAD_URL"] = f"http://127.0.0.1:{ports['upload']}"
     env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"

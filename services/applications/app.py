@@ -46,4 +46,5 @@ def create_app(settings: ApplicationsSettings | None = None) -> FastAPI:
         return {"status": "ok", "kafka": await broker.ping(timeout=2)}
 
     app.state.broker = broker
+    app.state.deps = deps
     return app

@@ -68,4 +68,5 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
         return upload_progress(doc)
 
     app.state.broker = broker
+    app.state.deps = deps
     return app

@@ -47,4 +47,5 @@ def create_app(settings: ValidationSettings | None = None) -> FastAPI:
         return {"status": "ok", "kafka": await broker.ping(timeout=2), "groups": await deps.store.group_count()}
 
     app.state.broker = broker
+    app.state.deps = deps
     return app

@@ -151,3 +151,33 @@ async def test_dashboard_projects_upload_progress_without_double_counting(common
 async def _progress(http, predicate):
     answer = await http.get("/uploads/u1")
     return answer.json() if answer.status_code == 200 and predicate(answer.json()) else None
+
+
+class FailsOnce:
+    """Wraps a store: the first write fails, as a database outage would."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.calls = 0
+
+    async def upsert_many(self, docs):
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("database unavailable")
+        await self.store.upsert_many(docs)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+async def test_a_failed_write_is_redelivered_because_its_offset_was_not_committed(common, prefix, topics, infra):
+    settings = ApplicationsSettings(**common, database=db_name(prefix, "applications"))
+    app = applications_app(settings)
+    async with running(app):
+        flaky = FailsOnce(app.state.deps.store)
+        app.state.deps.store = flaky
+        await publish(infra, topics.application_classified, classified(2))
+        out = await read_topic(infra.kafka_bootstrap, topics.application_recorded, expect=1)
+        assert [v["application_id"] for _, v in out] == ["u1-0002"]
+        assert flaky.calls == 2  # failed, sought back, delivered again
+        assert (await flaky.store.get("u1-0002"))["status"] == "ready"

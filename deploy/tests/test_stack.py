@@ -1,0 +1,40 @@
+import os
+import subprocess
+import sys
+from datetime import date
+
+from deploy.local.demo import ADMIN1_GROUP, ADMIN2_GROUP, demo_book
+from deploy.local.stack import wants_demo_data
+from deploy.local.servers import ROOT
+
+
+def test_demo_data_only_in_demo_mode():
+    assert wants_demo_data({"APP_ENV": "demo"})
+    assert not wants_demo_data({"APP_ENV": "production"}) and not wants_demo_data({})
+
+
+def test_gateway_refuses_to_start_in_production_with_the_default_secret():
+    env = {k: v for k, v in os.environ.items() if k not in ("SESSION_SECRET", "PII_HASH_KEY")}
+    env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", HTTP_PORT="1")
+    done = subprocess.run([sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "SESSION_SECRET is the demo default" in done.stderr
+
+
+def test_demo_book_of_business():
+    today = date(2026, 11, 23)
+    groups, members = demo_book(today, "k")
+    assert 38 <= len(groups) <= 45
+    by_id = {g.group_id: g for g in groups}
+    assert by_id[ADMIN1_GROUP].region == "CA" and by_id[ADMIN2_GROUP].region != "CA"
+    assert {"CA", "HI"} <= {g.region for g in groups} and len({g.region for g in groups}) >= 4
+    assert {g.broker_id for g in groups} == {"broker1", "broker2"}
+    assert all(g.subgroups for g in groups)
+    assert all(today < g.renewal_date <= date(2027, 12, 1) for g in groups)
+    assert len({(g.renewal_date.year, g.renewal_date.month) for g in groups}) == 12
+    assert any((today - g.acquired_on).days <= 90 for g in groups)
+    assert any((today - g.acquired_on).days > 90 for g in groups)
+    enrolled = {m.group_id for m in members}
+    assert enrolled == set(by_id)
+    assert all(len(m.ssn_hash) == 64 and m.ssn_hash not in ("", m.ssn_last4) for m in members)
