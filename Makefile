@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
+.PHONY: run test lint test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM) asyncapi-check
 	$(BIN)/python -m pytest
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not e2e"
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -m integration
+
+test-e2e: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest -m e2e
 
 ## Regenerate docs/asyncapi.json from the services' subscribers and publishers.
 asyncapi: $(STAMP)

@@ -1,7 +1,7 @@
 """Write the AsyncAPI document of every service's messages: docs/asyncapi.json.
 
-    python -m deploy.asyncapi            # write it
-    python -m deploy.asyncapi --check    # fail if the checked-in file is stale
+python -m deploy.asyncapi            # write it
+python -m deploy.asyncapi --check    # fail if the checked-in file is stale
 """
 
 from __future__ import annotations

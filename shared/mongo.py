@@ -25,7 +25,9 @@ async def upsert_unless_newer(collection: AsyncCollection, docs: list[tuple[str,
     """
     if not docs:
         return
-    ops = [UpdateOne({"_id": _id, "revision": {"$lte": doc["revision"]}}, {"$set": doc}, upsert=True) for _id, doc in docs]
+    ops = [
+        UpdateOne({"_id": _id, "revision": {"$lte": doc["revision"]}}, {"$set": doc}, upsert=True) for _id, doc in docs
+    ]
     try:
         await collection.bulk_write(ops, ordered=False)
     except BulkWriteError as exc:

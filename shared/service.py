@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import Header, HTTPException
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
 
 from .contracts.envelope import Actor, new_id
+from .kafka import start_broker
+from .mongo import make_client
 
 
 def configure_logging() -> None:
@@ -39,3 +45,21 @@ def caller(
 
 def correlation(x_correlation_id: str | None = Header(default=None)) -> str:
     return x_correlation_id or new_id()
+
+
+@asynccontextmanager
+async def connected(
+    broker: KafkaBroker, mongodb_uri: str, database: str, attach: Callable[[AsyncDatabase], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """A service's lifespan: open its database, let ``attach`` build the stores
+    its handlers use, then join Kafka; undo it all in reverse on the way out."""
+    client = make_client(mongodb_uri)
+    try:
+        await attach(client[database])
+        await start_broker(broker)
+        try:
+            yield
+        finally:
+            await broker.stop()
+    finally:
+        await client.close()

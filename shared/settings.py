@@ -28,7 +28,7 @@ class InfraSettings(BaseSettings):
     pii_hash_key: SecretStr = SecretStr(DEMO_SECRET)
 
     @model_validator(mode="after")
-    def _refuse_demo_secrets(self) -> "InfraSettings":
+    def _refuse_demo_secrets(self) -> InfraSettings:
         if self.app_env == "production":
             for name, value in self._secrets().items():
                 if value.get_secret_value() == DEMO_SECRET:

@@ -31,8 +31,20 @@ DEMO_USERS = [
 # Regions and how many demo groups each gets (41 in all).
 REGIONS = [("CA", 14), ("HI", 5), ("CO", 5), ("GA", 5), ("MAS", 5), ("NW", 4), ("WA", 3)]
 NAMES = [
-    "Bakery", "Dental Studio", "Landscaping", "Auto Repair", "Coffee Roasters", "Bookkeeping", "Yoga Loft",
-    "Print Shop", "Veterinary Clinic", "Architects", "Brewing Co", "Florist", "Plumbing", "Design Lab",
+    "Bakery",
+    "Dental Studio",
+    "Landscaping",
+    "Auto Repair",
+    "Coffee Roasters",
+    "Bookkeeping",
+    "Yoga Loft",
+    "Print Shop",
+    "Veterinary Clinic",
+    "Architects",
+    "Brewing Co",
+    "Florist",
+    "Plumbing",
+    "Design Lab",
 ]
 PLACES = {
     "CA": ["Golden Gate", "Sierra", "Mission", "Redwood", "Pacific", "Sacramento", "Bayview"],
@@ -58,7 +70,7 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
     members: list[MemberEnrolled] = []
     index = 0
     for region, count in REGIONS:
-        for n in range(count):
+        for _ in range(count):
             index += 1
             group_id = f"{230000 + index}"
             if group_id == ADMIN2_GROUP:
@@ -68,8 +80,12 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
             else:
                 region_here = region
             name = f"{rng.choice(PLACES[region_here])} {NAMES[(index * 5) % len(NAMES)]}"
-            subgroups = [Subgroup(subgroup_id=f"{k:04d}", name=label)
-                         for k, label in enumerate(["Full-time employees", "Part-time employees", "Retirees"][: rng.randint(1, 3)], 1)]
+            subgroups = [
+                Subgroup(subgroup_id=f"{k:04d}", name=label)
+                for k, label in enumerate(
+                    ["Full-time employees", "Part-time employees", "Retirees"][: rng.randint(1, 3)], 1
+                )
+            ]
             acquired_recently = index % 6 == 0
             groups.append(
                 GroupRegistered(
@@ -81,7 +97,8 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
                     broker_id="broker1" if index % 2 else "broker2",
                     subgroups=subgroups,
                     renewal_date=(today.replace(day=1) + timedelta(days=31 * (index % 12) + 31)).replace(day=1),
-                    acquired_on=today - timedelta(days=rng.randint(5, 80) if acquired_recently else rng.randint(120, 2000)),
+                    acquired_on=today
+                    - timedelta(days=rng.randint(5, 80) if acquired_recently else rng.randint(120, 2000)),
                 )
             )
             for m in range(rng.randint(3, 8)):

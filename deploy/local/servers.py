@@ -117,7 +117,9 @@ class EmbeddedServers:
                 proc.wait()
 
 
-def start(data_dir: Path | None = None, kafka_port: int | None = None, mongo_port: int | None = None) -> EmbeddedServers:
+def start(
+    data_dir: Path | None = None, kafka_port: int | None = None, mongo_port: int | None = None
+) -> EmbeddedServers:
     """Start Tansu and SecantusDB and return once both accept connections."""
     data_dir = data_dir or LOCAL_DIR
     logs = data_dir / "logs"
@@ -132,9 +134,12 @@ def start(data_dir: Path | None = None, kafka_port: int | None = None, mongo_por
             [
                 str(tansu_binary()),
                 "broker",
-                "--listener-url", f"tcp://127.0.0.1:{kafka_port}",
-                "--advertised-listener-url", f"tcp://127.0.0.1:{kafka_port}",
-                "--storage-engine", "memory://tansu/",
+                "--listener-url",
+                f"tcp://127.0.0.1:{kafka_port}",
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{kafka_port}",
+                "--storage-engine",
+                "memory://tansu/",
             ],
             stdout=kafka_log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -145,10 +150,14 @@ def start(data_dir: Path | None = None, kafka_port: int | None = None, mongo_por
         mongo = subprocess.Popen(
             [
                 str(secantus_binary()),
-                "--host", "127.0.0.1",
-                "--port", str(mongo_port),
-                "--storage-path", str(data_dir / "mongo"),
-                "--log-level", "WARNING",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(mongo_port),
+                "--storage-path",
+                str(data_dir / "mongo"),
+                "--log-level",
+                "WARNING",
             ],
             stdout=mongo_log.open("ab"),
             stderr=subprocess.STDOUT,

@@ -126,4 +126,6 @@ def wait_healthy(stack: Stack, name: str, timeout: float = 60.0) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"service {name} did not become healthy within {timeout}s; see {stack.log_dir / (name + '.log')}")
+    raise RuntimeError(
+        f"service {name} did not become healthy within {timeout}s; see {stack.log_dir / (name + '.log')}"
+    )

@@ -4,8 +4,8 @@ import sys
 from datetime import date
 
 from deploy.local.demo import ADMIN1_GROUP, ADMIN2_GROUP, demo_book
-from deploy.local.stack import wants_demo_data
 from deploy.local.servers import ROOT
+from deploy.local.stack import wants_demo_data
 
 
 def test_demo_data_only_in_demo_mode():
@@ -16,8 +16,9 @@ def test_demo_data_only_in_demo_mode():
 def test_gateway_refuses_to_start_in_production_with_the_default_secret():
     env = {k: v for k, v in os.environ.items() if k not in ("SESSION_SECRET", "PII_HASH_KEY")}
     env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", HTTP_PORT="1")
-    done = subprocess.run([sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0
     assert "SESSION_SECRET is the demo default" in done.stderr
 

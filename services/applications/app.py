@@ -1,13 +1,11 @@
 """Applications service: owns applications; records classified rows."""
 
-
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.kafka import make_broker, start_broker
-from shared.mongo import make_client
+from shared.kafka import make_broker
+from shared.service import connected
 
 from .adapters import MongoApplicationStore
 from .handlers import Deps, register
@@ -25,20 +23,14 @@ def create_app(settings: ApplicationsSettings | None = None) -> FastAPI:
     deps = Deps()
     broker = build_broker(settings, deps)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        client = make_client(settings.mongodb_uri)
-        store = MongoApplicationStore(client[settings.database])
-        await store.create_indexes()
-        deps.store = store
-        await start_broker(broker)
-        try:
-            yield
-        finally:
-            await broker.stop()
-            await client.close()
+    async def attach(db: AsyncDatabase) -> None:
+        deps.store = MongoApplicationStore(db)
+        await deps.store.create_indexes()
 
-    app = FastAPI(title="applications service", lifespan=lifespan)
+    app = FastAPI(
+        title="applications service",
+        lifespan=lambda _: connected(broker, settings.mongodb_uri, settings.database, attach),
+    )
 
     @app.get("/healthz")
     async def health() -> dict:

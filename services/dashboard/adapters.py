@@ -39,8 +39,15 @@ class ReadModels:
             [
                 UpdateOne(
                     {"_id": e.member_id},
-                    {"$set": {"group_id": e.group_id, "subgroup_id": e.subgroup_id, "ssn_last4": e.ssn_last4,
-                              "first_name": e.first_name, "last_name": e.last_name}},
+                    {
+                        "$set": {
+                            "group_id": e.group_id,
+                            "subgroup_id": e.subgroup_id,
+                            "ssn_last4": e.ssn_last4,
+                            "first_name": e.first_name,
+                            "last_name": e.last_name,
+                        }
+                    },
                     upsert=True,
                 )
                 for e in events
@@ -54,8 +61,14 @@ class ReadModels:
     async def upsert_upload(self, event: UploadAccepted) -> None:
         await self.uploads.update_one(
             {"_id": event.upload_id},
-            {"$set": {"group_id": event.group_id, "file_name": event.file_name, "total_rows": event.total_rows,
-                      "accepted_at": event.occurred_at}},
+            {
+                "$set": {
+                    "group_id": event.group_id,
+                    "file_name": event.file_name,
+                    "total_rows": event.total_rows,
+                    "accepted_at": event.occurred_at,
+                }
+            },
             upsert=True,
         )
 

@@ -1,13 +1,11 @@
 """Dashboard service: read models fed by events, and the queries over them."""
 
-
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, HTTPException, Query
 from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.kafka import make_broker, start_broker
-from shared.mongo import make_client
+from shared.kafka import make_broker
+from shared.service import connected
 
 from .adapters import ReadModels
 from .domain import upload_progress
@@ -26,20 +24,13 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     deps = Deps()
     broker = build_broker(settings, deps)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        client = make_client(settings.mongodb_uri)
-        models = ReadModels(client[settings.database])
-        await models.create_indexes()
-        deps.models = models
-        await start_broker(broker)
-        try:
-            yield
-        finally:
-            await broker.stop()
-            await client.close()
+    async def attach(db: AsyncDatabase) -> None:
+        deps.models = ReadModels(db)
+        await deps.models.create_indexes()
 
-    app = FastAPI(title="dashboard service", lifespan=lifespan)
+    app = FastAPI(
+        title="dashboard service", lifespan=lambda _: connected(broker, settings.mongodb_uri, settings.database, attach)
+    )
 
     @app.get("/healthz")
     async def health() -> dict:

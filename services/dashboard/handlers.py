@@ -47,5 +47,7 @@ def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> No
 
     @broker.subscriber(topics.application_recorded, group_id=f"{group}.applications", **consume)
     async def on_applications_recorded(events: list[ApplicationRecorded]) -> None:
-        await deps.models.upsert_upload_applications([(e.application_id, upload_application_document(e)) for e in events])
+        await deps.models.upsert_upload_applications(
+            [(e.application_id, upload_application_document(e)) for e in events]
+        )
         await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})

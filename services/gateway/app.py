@@ -3,7 +3,6 @@
 No business logic and no business data: it asks the services.
 """
 
-
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,7 +54,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.warning("%s service unreachable (%s)", exc.service, exc.body)
             return JSONResponse({"detail": f"The {exc.service} service is not answering; try again in a minute."}, 503)
         log.error("%s service answered %s", exc.service, exc.status_code)
-        return JSONResponse({"detail": f"The {exc.service} service failed; try again, and report it if it persists."}, 502)
+        return JSONResponse(
+            {"detail": f"The {exc.service} service failed; try again, and report it if it persists."}, 502
+        )
 
     def users(request: Request) -> UserStore:
         return request.app.state.users
@@ -91,8 +92,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             raise HTTPException(401, "Wrong user name or password.")
         token = await store.open_session(user)
         response.set_cookie(
-            COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
-            max_age=settings.session_hours * 3600, path="/",
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            max_age=settings.session_hours * 3600,
+            path="/",
         )
         return user.public()
 
@@ -139,7 +145,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if not can_enroll(user):
             raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
         forwarded = await svc.submit_upload(
-            user, group_id, region, group_name, file.filename or "upload.xlsx", file.file,
+            user,
+            group_id,
+            region,
+            group_name,
+            file.filename or "upload.xlsx",
+            file.file,
             file.content_type or "application/octet-stream",
         )
         if forwarded.status_code >= 500 or "json" not in forwarded.headers.get("content-type", ""):
@@ -156,9 +167,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if record is None:
                 raise HTTPException(404, f"Upload {upload_id} not found.")
             progress = {
-                "upload_id": upload_id, "group_id": record["group_id"], "file_name": record["file_name"],
-                "status": "processing", "total_rows": record["total_rows"], "classified": 0,
-                "ready": 0, "error": 0, "rejected": 0, "complete": False,
+                "upload_id": upload_id,
+                "group_id": record["group_id"],
+                "file_name": record["file_name"],
+                "status": "processing",
+                "total_rows": record["total_rows"],
+                "classified": 0,
+                "ready": 0,
+                "error": 0,
+                "rejected": 0,
+                "complete": False,
             } | {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
         await visible_group(progress["group_id"], user, svc)
         return progress

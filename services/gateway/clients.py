@@ -63,7 +63,14 @@ class Services:
         return _json_or_none(await self.upload.get(f"/uploads/{upload_id}"))
 
     async def submit_upload(
-        self, user: User, group_id: str, region: str, group_name: str, file_name: str, content: BinaryIO, content_type: str
+        self,
+        user: User,
+        group_id: str,
+        region: str,
+        group_name: str,
+        file_name: str,
+        content: BinaryIO,
+        content_type: str,
     ) -> httpx.Response:
         """Forwarded as it is: the upload service decides what it accepts."""
         return await self.upload.post(

@@ -27,7 +27,12 @@ class User:
     group_id: str | None = None  # the group a group_admin administers
 
     def public(self) -> dict:
-        return {"user_id": self.user_id, "role": self.role, "display_name": self.display_name, "group_id": self.group_id}
+        return {
+            "user_id": self.user_id,
+            "role": self.role,
+            "display_name": self.display_name,
+            "group_id": self.group_id,
+        }
 
 
 def _user(doc: dict) -> User:
@@ -44,12 +49,20 @@ class UserStore:
     async def create_indexes(self) -> None:
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
 
-    async def ensure_user(self, user_id: str, password: str, role: Role, display_name: str, group_id: str | None = None) -> None:
+    async def ensure_user(
+        self, user_id: str, password: str, role: Role, display_name: str, group_id: str | None = None
+    ) -> None:
         """Create or update a user; the password is stored only as an argon2 hash."""
         await self._users.update_one(
             {"_id": user_id},
-            {"$set": {"password_hash": _hasher.hash(password), "role": role, "display_name": display_name,
-                      "group_id": group_id}},
+            {
+                "$set": {
+                    "password_hash": _hasher.hash(password),
+                    "role": role,
+                    "display_name": display_name,
+                    "group_id": group_id,
+                }
+            },
             upsert=True,
         )
 

@@ -1,6 +1,5 @@
 """Upload service: HTTP entry for files, Kafka publisher of their rows."""
 
-
 import asyncio
 import logging
 from contextlib import asynccontextmanager

@@ -62,14 +62,18 @@ def parse_workbook(data: bytes, max_members: int) -> list[ParsedRow]:
     """Rows of the members sheet, or UploadRefused naming the problem."""
     if not data.startswith(XLSX_MAGIC):
         raise UploadRefused(
-            415, "not_xlsx", "The file is not an Excel workbook (.xlsx). Save it as .xlsx from the template and upload it again."
+            415,
+            "not_xlsx",
+            "The file is not an Excel workbook (.xlsx). Save it as .xlsx from the template and upload it again.",
         )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise UploadRefused(
-            415, "not_xlsx", "The file could not be read as an Excel workbook (.xlsx); it may be damaged. "
-            "Save it again from Excel as .xlsx and upload it again."
+            415,
+            "not_xlsx",
+            "The file could not be read as an Excel workbook (.xlsx); it may be damaged. "
+            "Save it again from Excel as .xlsx and upload it again.",
         ) from exc
     try:
         if MEMBERS_SHEET not in workbook.sheetnames:
@@ -87,7 +91,9 @@ def parse_workbook(data: bytes, max_members: int) -> list[ParsedRow]:
         workbook.close()
     if not parsed:
         raise UploadRefused(
-            422, "no_members", f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member below the header row."
+            422,
+            "no_members",
+            f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member below the header row.",
         )
     if len(parsed) > max_members:
         raise UploadRefused(

@@ -27,7 +27,7 @@ class Publishers:
     row_parsed: DefaultPublisher
 
     @classmethod
-    def declare(cls, broker: KafkaBroker, topics: Topics) -> "Publishers":
+    def declare(cls, broker: KafkaBroker, topics: Topics) -> Publishers:
         return cls(
             upload_accepted=broker.publisher(
                 topics.upload_accepted, schema=UploadAccepted, description="A file was stored and parsed"

@@ -6,7 +6,6 @@ rejected = cannot be accepted as it is (reason viewable)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,7 +70,13 @@ class _Collector:
     def _add(self, key: str, code: str, text: str, severity) -> None:
         column = header_of(key)
         self.issues.append(
-            Issue(row=self.row, column=column, code=code, message=f"Row {self.row}, column {column}: {text}", severity=severity)
+            Issue(
+                row=self.row,
+                column=column,
+                code=code,
+                message=f"Row {self.row}, column {column}: {text}",
+                severity=severity,
+            )
         )
 
 
@@ -108,10 +113,16 @@ def classify(
         elif dob > today:
             found.error("date_of_birth", "dob_future", "the date of birth is in the future; correct it.")
         elif today.year - dob.year > MAX_AGE_YEARS:
-            found.error("date_of_birth", "dob_implausible", f"the member would be over {MAX_AGE_YEARS}; correct the year.")
+            found.error(
+                "date_of_birth", "dob_implausible", f"the member would be over {MAX_AGE_YEARS}; correct the year."
+            )
 
     if group is None or not group.can_enroll:
-        found.reject("subgroup_id", "group_cannot_enroll", "this group cannot enroll members now; contact your KP representative.")
+        found.reject(
+            "subgroup_id",
+            "group_cannot_enroll",
+            "this group cannot enroll members now; contact your KP representative.",
+        )
     else:
         subgroup = cells.get("subgroup_id")
         if subgroup and subgroup not in group.subgroup_ids:

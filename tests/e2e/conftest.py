@@ -32,7 +32,8 @@ async def ready_stack(stack):
     """The stack once validation and dashboard hold the demo book of business."""
     async with httpx.AsyncClient() as http:
         for service in ("validation", "dashboard"):
-            await eventually(lambda: _groups(http, stack.url(service)), timeout=60)
+            url = stack.url(service)
+            await eventually(lambda url=url: _groups(http, url), timeout=60)
     return stack
 
 

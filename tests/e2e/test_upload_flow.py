@@ -29,19 +29,34 @@ async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_s
     group = await first_group(broker)
     subgroup = group["subgroups"][0]["subgroup_id"]
     rows = [member(n, subgroup_id=subgroup) for n in range(1, 8)]  # 7 ready
-    rows += [member(8, subgroup_id=subgroup, ssn="12-345"), member(9, subgroup_id=subgroup, first_name=None)]  # 2 errors
+    rows += [
+        member(8, subgroup_id=subgroup, ssn="12-345"),
+        member(9, subgroup_id=subgroup, first_name=None),
+    ]  # 2 errors
     rows += [member(10, subgroup_id="9999")]  # 1 rejected
     answer = await broker.post(
         f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
         data={"region": group["region"], "group_name": group["name"]},
-        files={"file": ("members.xlsx", workbook(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        files={
+            "file": (
+                "members.xlsx",
+                workbook(rows),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
     )
     assert answer.status_code == 202, answer.text
     upload_id = answer.json()["upload_id"]
 
     status = await status_when_complete(broker, upload_id)
     assert status | {} == status | {
-        "status": "complete", "total_rows": 10, "classified": 10, "ready": 7, "error": 2, "rejected": 1, "complete": True,
+        "status": "complete",
+        "total_rows": 10,
+        "classified": 10,
+        "ready": 7,
+        "error": 2,
+        "rejected": 1,
+        "complete": True,
     }
 
     # Personal data stays out of the logs and of the dashboard's read models.
@@ -93,7 +108,8 @@ async def test_reviewer_cannot_upload(sign_in):
     group = await first_group(reviewer)
     answer = await reviewer.post(
         f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
-        data={"region": group["region"]}, files={"file": ("m.xlsx", workbook([member(1)]))},
+        data={"region": group["region"]},
+        files={"file": ("m.xlsx", workbook([member(1)]))},
     )
     assert answer.status_code == 403
 
@@ -103,7 +119,8 @@ async def test_bad_file_through_the_gateway_names_the_problem(sign_in):
     group = await first_group(admin)
     answer = await admin.post(
         f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
-        data={"region": group["region"]}, files={"file": ("members.pdf", b"%PDF-1.7 not a workbook")},
+        data={"region": group["region"]},
+        files={"file": ("members.pdf", b"%PDF-1.7 not a workbook")},
     )
     assert answer.status_code == 415
     assert "xlsx" in answer.json()["detail"]

@@ -7,7 +7,6 @@ from shared.contracts.topics import Topics
 from shared.kafka import ensure_topics
 
 
-
 @asynccontextmanager
 async def running(app):
     """Run a service app in this process (lifespan and all) and talk HTTP to it."""

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.integration
 async def test_unreachable_services_answer_503_naming_the_service(infra, prefix):
     nowhere = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(
-        app_env="test", mongodb_uri=infra.mongodb_uri, database=f"{prefix}gateway".replace(".", "_"),
-        upload_url=nowhere, dashboard_url=nowhere, service_timeout_seconds=2,
+        app_env="test",
+        mongodb_uri=infra.mongodb_uri,
+        database=f"{prefix}gateway".replace(".", "_"),
+        upload_url=nowhere,
+        dashboard_url=nowhere,
+        service_timeout_seconds=2,
     )
     client = make_client(infra.mongodb_uri)
     try:
@@ -29,6 +33,9 @@ async def test_unreachable_services_answer_503_naming_the_service(infra, prefix)
         assert (await http.post("/api/v1/session", json={"username": "broker9", "password": "pw-9"})).status_code == 200
         answer = await http.get("/api/v1/groups")
         assert answer.status_code == 503 and "dashboard service" in answer.json()["detail"]
-        answer = await http.post("/api/v1/groups/230001/mass-enrollment/uploads", data={"region": "CA"},
-                                 files={"file": ("m.xlsx", workbook([member(1)]))})
+        answer = await http.post(
+            "/api/v1/groups/230001/mass-enrollment/uploads",
+            data={"region": "CA"},
+            files={"file": ("m.xlsx", workbook([member(1)]))},
+        )
         assert answer.status_code == 503

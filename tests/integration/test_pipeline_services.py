@@ -41,36 +41,67 @@ async def publish(infra, topic: str, *messages) -> None:
 
 def group(group_id: str = "230001") -> GroupRegistered:
     return GroupRegistered(
-        event_id=f"g:{group_id}", correlation_id="seed", group_id=group_id, name="Golden Gate Bakery", region="CA",
-        broker_id="broker1", subgroups=[Subgroup(subgroup_id="0001", name="FT")], renewal_date=date(2027, 3, 1),
+        event_id=f"g:{group_id}",
+        correlation_id="seed",
+        group_id=group_id,
+        name="Golden Gate Bakery",
+        region="CA",
+        broker_id="broker1",
+        subgroups=[Subgroup(subgroup_id="0001", name="FT")],
+        renewal_date=date(2027, 3, 1),
         acquired_on=date(2025, 1, 1),
     )
 
 
 def row(n: int, cells: dict) -> MemberRowParsed:
-    return MemberRowParsed(event_id=f"u1:row:{n}", correlation_id="c1", upload_id="u1", group_id="230001",
-                           region="CA", row_number=n, cells=cells, actor=ACTOR)
+    return MemberRowParsed(
+        event_id=f"u1:row:{n}",
+        correlation_id="c1",
+        upload_id="u1",
+        group_id="230001",
+        region="CA",
+        row_number=n,
+        cells=cells,
+        actor=ACTOR,
+    )
 
 
 async def test_validation_classifies_rows_with_its_reference_projection(common, prefix, topics, infra):
     settings = ValidationSettings(**common, database=db_name(prefix, "validation"))
     key = settings.pii_hash_key.get_secret_value()
-    enrolled = MemberEnrolled(event_id="m1", correlation_id="seed", member_id="M1", group_id="230001",
-                              subgroup_id="0001", first_name="A", last_name="B",
-                              ssn_hash=ssn_hash("223456789", key), ssn_last4="6789")
+    enrolled = MemberEnrolled(
+        event_id="m1",
+        correlation_id="seed",
+        member_id="M1",
+        group_id="230001",
+        subgroup_id="0001",
+        first_name="A",
+        last_name="B",
+        ssn_hash=ssn_hash("223456789", key),
+        ssn_last4="6789",
+    )
     await publish(infra, topics.group_registered, group())
     await publish(infra, topics.member_enrolled, enrolled)
     async with running(validation_app(settings)) as http:
         await eventually(lambda: _health_groups(http))
         # the member projection is written in the same start-up; wait for it too
         await _wait_members(settings)
-        await publish(infra, topics.member_row_parsed,
-                      row(2, member(1)), row(3, member(2, last_name=None)),
-                      row(4, member(3, subgroup_id="0042")), row(5, member(4, ssn="223-45-6789")))
+        await publish(
+            infra,
+            topics.member_row_parsed,
+            row(2, member(1)),
+            row(3, member(2, last_name=None)),
+            row(4, member(3, subgroup_id="0042")),
+            row(5, member(4, ssn="223-45-6789")),
+        )
         out = await read_topic(infra.kafka_bootstrap, topics.application_classified, expect=4)
     verdicts = {v["row_number"]: (v["status"], [i["code"] for i in v["issues"]]) for _, v in out}
-    assert verdicts == {2: ("ready", []), 3: ("error", ["required"]), 4: ("rejected", ["subgroup_invalid"]),
-                        5: ("rejected", ["already_enrolled"])}
+    assert verdicts == {
+        2: ("ready", []),
+        3: ("error", ["required"]),
+        4: ("rejected", ["subgroup_invalid"]),
+        5: ("rejected", ["already_enrolled"]),
+    }
     assert {k for k, _ in out} == {b"230001"}
 
 
@@ -88,9 +119,18 @@ async def _wait_members(settings):
 
 def classified(n: int, status: str = "ready", revision: int = 1) -> ApplicationClassified:
     return ApplicationClassified(
-        event_id=f"u1:row:{n}:classified:{revision}", correlation_id="c1", application_id=f"u1-{n:04d}",
-        upload_id="u1", group_id="230001", row_number=n, status=status, issues=[],
-        cells=member(n, ssn="123-45-6789"), ssn_hash="h", revision=revision, actor=ACTOR,
+        event_id=f"u1:row:{n}:classified:{revision}",
+        correlation_id="c1",
+        application_id=f"u1-{n:04d}",
+        upload_id="u1",
+        group_id="230001",
+        row_number=n,
+        status=status,
+        issues=[],
+        cells=member(n, ssn="123-45-6789"),
+        ssn_hash="h",
+        revision=revision,
+        actor=ACTOR,
     )
 
 
@@ -119,9 +159,16 @@ async def _count(collection, n):
 
 def recorded(n: int, status: str, revision: int = 1) -> ApplicationRecorded:
     return ApplicationRecorded(
-        event_id=f"u1-{n:04d}:recorded:{revision}", correlation_id="c1", application_id=f"u1-{n:04d}",
-        upload_id="u1", group_id="230001", row_number=n, status=status, issues=[],
-        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"), revision=revision,
+        event_id=f"u1-{n:04d}:recorded:{revision}",
+        correlation_id="c1",
+        application_id=f"u1-{n:04d}",
+        upload_id="u1",
+        group_id="230001",
+        row_number=n,
+        status=status,
+        issues=[],
+        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"),
+        revision=revision,
     )
 
 
@@ -133,15 +180,32 @@ async def test_dashboard_projects_upload_progress_without_double_counting(common
         await eventually(lambda: _progress(http, lambda p: p["classified"] == 2))
         assert (await http.get("/uploads/u1")).json()["complete"] is False  # total not known yet
 
-        accepted = UploadAccepted(event_id="u1:accepted", correlation_id="c1", upload_id="u1", group_id="230001",
-                                  region="CA", group_name="G", file_name="m.xlsx", total_rows=3, actor=ACTOR)
+        accepted = UploadAccepted(
+            event_id="u1:accepted",
+            correlation_id="c1",
+            upload_id="u1",
+            group_id="230001",
+            region="CA",
+            group_name="G",
+            file_name="m.xlsx",
+            total_rows=3,
+            actor=ACTOR,
+        )
         await publish(infra, topics.upload_accepted, accepted)
         # redelivery of row 2 and the last row
         await publish(infra, topics.application_recorded, recorded(2, "ready"), recorded(4, "rejected"))
         progress = await eventually(lambda: _progress(http, lambda p: p["complete"]))
         assert progress | {} == {
-            "upload_id": "u1", "group_id": "230001", "file_name": "m.xlsx", "status": "complete", "total_rows": 3,
-            "classified": 3, "ready": 1, "error": 1, "rejected": 1, "complete": True,
+            "upload_id": "u1",
+            "group_id": "230001",
+            "file_name": "m.xlsx",
+            "status": "complete",
+            "total_rows": 3,
+            "classified": 3,
+            "ready": 1,
+            "error": 1,
+            "rejected": 1,
+            "complete": True,
         }
         groups = (await http.get("/groups", params={"broker_id": "broker1"})).json()
         assert [g["group_id"] for g in groups] == ["230001"]

@@ -22,7 +22,9 @@ def settings(common, prefix):
 async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings, topics, infra):
     async with running(create_app(settings)) as http:
         answer = await http.post(
-            "/uploads", data=FORM, headers=IDENTITY,
+            "/uploads",
+            data=FORM,
+            headers=IDENTITY,
             files={"file": ("members.xlsx", workbook([member(n) for n in range(5)]))},
         )
     assert answer.status_code == 202, answer.text
@@ -34,7 +36,7 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
     assert {k for k, _ in rows} == {b"230001"}
     assert {v["upload_id"] for _, v in rows} == {upload_id}
     assert {v["correlation_id"] for _, v in rows} == {"corr-1"}
-    (key, accepted), = await read_topic(infra.kafka_bootstrap, topics.upload_accepted, expect=1)
+    ((key, accepted),) = await read_topic(infra.kafka_bootstrap, topics.upload_accepted, expect=1)
     assert accepted["total_rows"] == 5 and accepted["actor"] == {"user_id": "broker1", "role": "broker"}
 
     client = make_client(settings.mongodb_uri)

@@ -14,9 +14,17 @@ from tests.support import member
 
 def classified(revision: int = 1, status: str = "ready") -> ApplicationClassified:
     return ApplicationClassified(
-        event_id=f"u1:row:2:classified:{revision}", correlation_id="c1", application_id="u1-0002", upload_id="u1",
-        group_id="230001", row_number=2, status=status, issues=[],
-        cells=member(1, ssn="123-45-6789", date_of_birth="1988-06-15"), ssn_hash="h", revision=revision,
+        event_id=f"u1:row:2:classified:{revision}",
+        correlation_id="c1",
+        application_id="u1-0002",
+        upload_id="u1",
+        group_id="230001",
+        row_number=2,
+        status=status,
+        issues=[],
+        cells=member(1, ssn="123-45-6789", date_of_birth="1988-06-15"),
+        ssn_hash="h",
+        revision=revision,
         actor=Actor(user_id="broker1", role="broker"),
     )
 

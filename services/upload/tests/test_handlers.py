@@ -12,7 +12,9 @@ from shared.contracts.envelope import Actor
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from tests.support import member, workbook
 
-REQUEST = UploadRequest("230001", "CA", "Golden Gate Bakery", "members.xlsx", Actor(user_id="broker1", role="broker"), "c1")
+REQUEST = UploadRequest(
+    "230001", "CA", "Golden Gate Bakery", "members.xlsx", Actor(user_id="broker1", role="broker"), "c1"
+)
 
 
 @pytest.fixture
@@ -70,8 +72,15 @@ async def test_unfinished_upload_is_published_again_from_the_stored_file(setting
         published.append(msg)
 
     store = InMemoryUploadStore()
-    record = {"group_id": "230001", "region": "CA", "group_name": "G", "file_name": "f.xlsx", "total_rows": 1,
-              "actor": {"user_id": "broker1", "role": "broker"}, "correlation_id": "c9"}
+    record = {
+        "group_id": "230001",
+        "region": "CA",
+        "group_name": "G",
+        "file_name": "f.xlsx",
+        "total_rows": 1,
+        "actor": {"user_id": "broker1", "role": "broker"},
+        "correlation_id": "c9",
+    }
     from shared.contracts.envelope import utcnow
 
     await store.save("u1", "f.xlsx", workbook([member(1)]), {**record, "received_at": utcnow() - timedelta(hours=1)})

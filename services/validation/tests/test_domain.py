@@ -28,9 +28,16 @@ def test_complete_valid_row_is_ready_with_ssn_hash():
     assert v.ssn_hash == hash_ssn("123456789")
 
 
-@pytest.mark.parametrize("key,header", [("first_name", "First Name"), ("last_name", "Last Name"),
-                                        ("ssn", "SSN"), ("date_of_birth", "Date of Birth"),
-                                        ("subgroup_id", "Subgroup ID")])
+@pytest.mark.parametrize(
+    "key,header",
+    [
+        ("first_name", "First Name"),
+        ("last_name", "Last Name"),
+        ("ssn", "SSN"),
+        ("date_of_birth", "Date of Birth"),
+        ("subgroup_id", "Subgroup ID"),
+    ],
+)
 def test_missing_required_value_is_an_error_naming_row_and_column(key, header):
     v = verdict(member(1, **{key: None}))
     assert v.status == "error"
@@ -46,7 +53,9 @@ def test_ssn_not_nine_digits_is_an_error(ssn):
     assert ssn not in v.issues[0].message  # the message never repeats the SSN
 
 
-@pytest.mark.parametrize("ssn", ["000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "123-00-4567", "123-45-0000"])
+@pytest.mark.parametrize(
+    "ssn", ["000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "123-00-4567", "123-45-0000"]
+)
 def test_never_issued_ssn_is_an_error(ssn):
     assert codes(verdict(member(1, ssn=ssn))) == {"ssn_invalid"}
 
@@ -57,8 +66,15 @@ def test_ssn_area_boundaries():
     assert ssn_problem("665123456") is None and ssn_problem("667123456") is None
 
 
-@pytest.mark.parametrize("dob,code", [("2026-11-24", "dob_future"), ("1900-01-01", "dob_implausible"),
-                                      ("31/12/1990", "date_format"), ("yesterday", "date_format")])
+@pytest.mark.parametrize(
+    "dob,code",
+    [
+        ("2026-11-24", "dob_future"),
+        ("1900-01-01", "dob_implausible"),
+        ("31/12/1990", "date_format"),
+        ("yesterday", "date_format"),
+    ],
+)
 def test_bad_date_of_birth_is_an_error(dob, code):
     assert codes(verdict(member(1, date_of_birth=dob))) == {code}
 
