@@ -63,3 +63,10 @@ async def connected(
             await broker.stop()
     finally:
         await client.close()
+
+
+async def kafka_health(broker: KafkaBroker) -> dict:
+    """The common part of a service's health answer: 503 while Kafka does not answer."""
+    if not await broker.ping(timeout=2):
+        raise HTTPException(503, "Kafka is not answering")
+    return {"status": "ok", "kafka": True}

@@ -5,7 +5,7 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.kafka import make_broker
-from shared.service import connected
+from shared.service import connected, kafka_health
 
 from .adapters import MongoApplicationStore
 from .handlers import Deps, register
@@ -35,7 +35,7 @@ def create_app(settings: ApplicationsSettings | None = None) -> FastAPI:
     @app.get("/healthz")
     async def health() -> dict:
         """Liveness and readiness: the Kafka connection answers."""
-        return {"status": "ok", "kafka": await broker.ping(timeout=2)}
+        return await kafka_health(broker)
 
     app.state.broker = broker
     app.state.deps = deps

@@ -5,7 +5,7 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.kafka import make_broker
-from shared.service import connected
+from shared.service import connected, kafka_health
 
 from .adapters import ReadModels
 from .domain import upload_progress
@@ -35,7 +35,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     @app.get("/healthz")
     async def health() -> dict:
         """Liveness and readiness: the Kafka connection answers; read model sizes."""
-        return {"status": "ok", "kafka": await broker.ping(timeout=2), **await deps.models.counts()}
+        return {**await kafka_health(broker), **await deps.models.counts()}
 
     @app.get("/groups")
     async def groups(broker_id: str | None = None, group_id: list[str] | None = Query(default=None)) -> list[dict]:

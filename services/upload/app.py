@@ -14,7 +14,7 @@ from shared.contracts.envelope import Actor
 from shared.contracts.topics import Topics
 from shared.kafka import make_broker, start_broker
 from shared.mongo import make_client
-from shared.service import caller, correlation
+from shared.service import caller, correlation, kafka_health
 
 from .adapters import MongoUploadStore, UploadStore
 from .domain import UploadRefused
@@ -58,7 +58,7 @@ def create_app(settings: UploadSettings | None = None, store: UploadStore | None
     @app.get("/healthz")
     async def health() -> dict:
         """Liveness and readiness: the Kafka connection answers."""
-        return {"status": "ok", "kafka": await broker.ping(timeout=2)}
+        return await kafka_health(broker)
 
     @app.post("/uploads", status_code=202)
     async def upload(

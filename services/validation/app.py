@@ -5,7 +5,7 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.kafka import make_broker
-from shared.service import connected
+from shared.service import connected, kafka_health
 
 from .adapters import MongoReferenceStore
 from .handlers import Deps, register
@@ -36,7 +36,7 @@ def create_app(settings: ValidationSettings | None = None) -> FastAPI:
     async def health() -> dict:
         """Liveness and readiness: the Kafka connection answers; how many groups
         the reference projection holds."""
-        return {"status": "ok", "kafka": await broker.ping(timeout=2), "groups": await deps.store.group_count()}
+        return {**await kafka_health(broker), "groups": await deps.store.group_count()}
 
     app.state.broker = broker
     app.state.deps = deps
