@@ -24,6 +24,7 @@ def document() -> str:
     from services.dashboard.app import build_broker as dashboard_broker
     from services.dashboard.handlers import Deps as DashboardDeps
     from services.dashboard.settings import DashboardSettings
+    from services.upload.app import Deps as UploadDeps
     from services.upload.app import build_broker as upload_broker
     from services.upload.settings import UploadSettings
     from services.validation.app import build_broker as validation_broker
@@ -34,7 +35,7 @@ def document() -> str:
     # so no secret is needed to describe the messages.
     common = {"app_env": "demo", "topic_prefix": ""}
     brokers = [
-        upload_broker(UploadSettings(**common))[0],
+        upload_broker(UploadSettings(**common), UploadDeps())[0],
         validation_broker(ValidationSettings(**common), ValidationDeps()),
         applications_broker(ApplicationsSettings(**common), ApplicationsDeps()),
         dashboard_broker(DashboardSettings(**common), DashboardDeps()),

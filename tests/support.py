@@ -7,11 +7,13 @@ import io
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from shared.contracts.columns import COLUMNS, MEMBERS_SHEET
+from services.upload.template import TemplateGroup, build_template
+from shared.contracts.columns import COLUMNS, FIRST_DATA_ROW, MEMBERS_SHEET, STAMP_ROW, columns_for
 
 T = TypeVar("T")
 
@@ -26,22 +28,56 @@ def docker_engine_answers() -> bool:
         return False
 
 
-def workbook(rows: Iterable[dict[str, Any]], sheet: str = MEMBERS_SHEET, headers: list[str] | None = None) -> bytes:
-    """An .xlsx with the template's header row and one row per dict (keys = column keys)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    columns = [c for c in COLUMNS if headers is None or c.header in headers]
-    ws.append([c.header for c in columns])
-    for row in rows:
-        ws.append([row.get(c.key) for c in columns])
+def template(
+    group_id: str = "230001",
+    region: str = "CA",
+    group_name: str = "Golden Gate Bakery",
+    subgroups: tuple[str, ...] = ("0001", "0002"),
+) -> bytes:
+    return build_template(TemplateGroup(group_id, group_name, region, subgroups), region)
+
+
+def workbook(
+    rows: Iterable[dict[str, Any]],
+    group_id: str = "230001",
+    region: str = "CA",
+    group_name: str = "Golden Gate Bakery",
+    subgroups: tuple[str, ...] = ("0001", "0002"),
+    base: bytes | None = None,
+) -> bytes:
+    """The group's template (or ``base``) with one member row per dict (keys = column keys)."""
+    wb = load_workbook(io.BytesIO(base or template(group_id, region, group_name, subgroups)))
+    ws = wb[MEMBERS_SHEET]
+    columns = columns_for(ws.cell(STAMP_ROW, 6).value)
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        for c, column in enumerate(columns, start=1):
+            if row.get(column.key) is not None:
+                ws.cell(r, c, row[column.key])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
+def plain_workbook(rows: Iterable[dict[str, Any]], sheet: str = MEMBERS_SHEET) -> bytes:
+    """Not a template: a header row and member rows on a sheet of that name."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([c.header for c in COLUMNS])
+    for row in rows:
+        ws.append([row.get(c.key) for c in COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def first_of_next_month(today: date | None = None) -> date:
+    today = today or date.today()
+    return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def member(n: int, **overrides: Any) -> dict[str, Any]:
-    """A member row that validation classifies ready (for a group with subgroup 0001)."""
+    """A subscriber row that validation classifies ready (for a group with subgroup 0001)."""
     row = {
         "subgroup_id": "0001",
         "relationship": "Subscriber",
@@ -49,6 +85,13 @@ def member(n: int, **overrides: Any) -> dict[str, Any]:
         "last_name": f"Last{n}",
         "ssn": f"{100 + n % 500:03d}-{10 + n % 89:02d}-{1000 + n:04d}",
         "date_of_birth": "1988-06-15",
+        "gender": "F",
+        "address_line1": f"{n} Main St",
+        "city": "Oakland",
+        "state": "CA",
+        "zip": "94612",
+        "hire_date": "2024-01-15",
+        "effective_date": first_of_next_month().isoformat(),
     }
     row.update(overrides)
     return row

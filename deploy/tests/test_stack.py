@@ -39,3 +39,24 @@ def test_demo_book_of_business():
     enrolled = {m.group_id for m in members}
     assert enrolled == set(by_id)
     assert all(len(m.ssn_hash) == 64 and m.ssn_hash not in ("", m.ssn_last4) for m in members)
+
+
+def test_asyncapi_document_lists_every_subscription_and_publication():
+    import json
+
+    from deploy.asyncapi import document
+
+    channels = json.loads(document())["channels"]
+    subscriptions = {name for name in channels if not name.endswith(":Publisher")}
+    assert subscriptions == {
+        "upload.groups",
+        "validation.groups",
+        "validation.members",
+        "validation.rows",
+        "applications.classified",
+        "dashboard.groups",
+        "dashboard.members",
+        "dashboard.uploads",
+        "dashboard.applications",
+    }
+    assert len(channels) - len(subscriptions) == 4  # one publisher per produced topic

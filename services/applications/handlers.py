@@ -32,6 +32,7 @@ def register(broker: KafkaBroker, settings: ApplicationsSettings, deps: Deps) ->
     @broker.subscriber(
         topics.application_classified,
         group_id=f"{settings.consumer_group}.classified",
+        title=f"{settings.consumer_group}.classified",
         batch=True,
         max_records=settings.max_batch,
         auto_offset_reset="earliest",

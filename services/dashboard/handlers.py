@@ -32,20 +32,22 @@ def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> No
     )
     group = settings.consumer_group
 
-    @broker.subscriber(topics.group_registered, group_id=f"{group}.groups", **consume)
+    @broker.subscriber(topics.group_registered, group_id=f"{group}.groups", title=f"{group}.groups", **consume)
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.models.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, group_id=f"{group}.members", **consume)
+    @broker.subscriber(topics.member_enrolled, group_id=f"{group}.members", title=f"{group}.members", **consume)
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.models.upsert_members(events)
 
-    @broker.subscriber(topics.upload_accepted, group_id=f"{group}.uploads", **consume)
+    @broker.subscriber(topics.upload_accepted, group_id=f"{group}.uploads", title=f"{group}.uploads", **consume)
     async def on_uploads_accepted(events: list[UploadAccepted]) -> None:
         for event in events:
             await deps.models.upsert_upload(event)
 
-    @broker.subscriber(topics.application_recorded, group_id=f"{group}.applications", **consume)
+    @broker.subscriber(
+        topics.application_recorded, group_id=f"{group}.applications", title=f"{group}.applications", **consume
+    )
     async def on_applications_recorded(events: list[ApplicationRecorded]) -> None:
         await deps.models.upsert_upload_applications(
             [(e.application_id, upload_application_document(e)) for e in events]

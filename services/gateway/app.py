@@ -131,6 +131,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         """One of the caller's groups."""
         return await visible_group(group_id, user, svc)
 
+    @api.get("/groups/{group_id}/mass-enrollment/template")
+    async def download_template(group_id: str, region: str, user: CurrentUser, svc: ServicesDep) -> Response:
+        """The Excel template for one of the caller's groups and its region."""
+        await visible_group(group_id, user, svc)
+        if not can_enroll(user):
+            raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
+        answer = await svc.template(group_id, region)
+        if answer.status_code >= 500:
+            raise ServiceError("upload", answer.status_code)
+        if answer.status_code != 200:
+            return JSONResponse(answer.json(), status_code=answer.status_code)
+        return Response(
+            answer.content,
+            media_type=answer.headers["content-type"],
+            headers={"Content-Disposition": answer.headers["content-disposition"]},
+        )
+
     @api.post("/groups/{group_id}/mass-enrollment/uploads", status_code=202)
     async def upload_members(
         group_id: str,

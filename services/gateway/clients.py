@@ -62,6 +62,9 @@ class Services:
     async def upload_record(self, upload_id: str) -> dict | None:
         return _json_or_none(await self.upload.get(f"/uploads/{upload_id}"))
 
+    async def template(self, group_id: str, region: str) -> httpx.Response:
+        return await self.upload.get(f"/templates/{group_id}", params={"region": region})
+
     async def submit_upload(
         self,
         user: User,

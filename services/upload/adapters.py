@@ -7,7 +7,12 @@ from typing import Any, Protocol
 
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts.reference import GroupRegistered
+
+from .template import TemplateGroup
 
 
 class UploadStore(Protocol):
@@ -69,3 +74,41 @@ class InMemoryUploadStore:
 
     async def read_file(self, upload_id: str) -> bytes:
         return self.files[upload_id]
+
+
+class GroupDirectory:
+    """The upload service's projection of groups, for templates."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._groups = db["groups"]
+
+    async def create_indexes(self) -> None:
+        """Nothing beyond _id."""
+
+    async def upsert_groups(self, events: list[GroupRegistered]) -> None:
+        await self._groups.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": e.group_id},
+                    {
+                        "$set": {
+                            "name": e.name,
+                            "region": e.region,
+                            "subgroup_ids": [s.subgroup_id for s in e.subgroups],
+                        }
+                    },
+                    upsert=True,
+                )
+                for e in events
+            ],
+            ordered=False,
+        )
+
+    async def get(self, group_id: str) -> TemplateGroup | None:
+        doc = await self._groups.find_one({"_id": group_id})
+        if doc is None:
+            return None
+        return TemplateGroup(doc["_id"], doc["name"], doc["region"], tuple(doc["subgroup_ids"]))
+
+    async def count(self) -> int:
+        return await self._groups.count_documents({})

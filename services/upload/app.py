@@ -3,62 +3,85 @@
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.envelope import Actor
+from shared.contracts.reference import GroupRegistered
 from shared.contracts.topics import Topics
-from shared.kafka import make_broker, start_broker
-from shared.mongo import make_client
-from shared.service import caller, correlation, kafka_health
+from shared.kafka import make_broker
+from shared.service import caller, connected, correlation, kafka_health
 
-from .adapters import MongoUploadStore, UploadStore
+from .adapters import GroupDirectory, MongoUploadStore, UploadStore
 from .domain import UploadRefused
 from .handlers import Publishers, UploadRequest, accept_upload, republish_unfinished
 from .settings import UploadSettings
+from .template import build_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 log = logging.getLogger(__name__)
 
 
-def build_broker(settings: UploadSettings) -> tuple[KafkaBroker, Publishers]:
+@dataclass
+class Deps:
+    store: UploadStore | None = None
+    groups: GroupDirectory | None = None
+
+
+def build_broker(settings: UploadSettings, deps: Deps) -> tuple[KafkaBroker, Publishers]:
     broker = make_broker(settings)
-    return broker, Publishers.declare(broker, Topics(settings.topic_prefix))
+    topics = Topics(settings.topic_prefix)
+
+    @broker.subscriber(
+        topics.group_registered,
+        group_id=f"{settings.consumer_group}.groups",
+        title=f"{settings.consumer_group}.groups",
+        batch=True,
+        max_records=500,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_groups_registered(events: list[GroupRegistered]) -> None:
+        """Keep the groups' names, regions and subgroups for their templates."""
+        await deps.groups.upsert_groups(events)
+
+    return broker, Publishers.declare(broker, topics)
 
 
-def create_app(settings: UploadSettings | None = None, store: UploadStore | None = None) -> FastAPI:
+def create_app(settings: UploadSettings | None = None) -> FastAPI:
     settings = settings or UploadSettings()
-    broker, publishers = build_broker(settings)
+    deps = Deps()
+    broker, publishers = build_broker(settings, deps)
+
+    async def attach(db: AsyncDatabase) -> None:
+        deps.store = MongoUploadStore(db)
+        deps.groups = GroupDirectory(db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = None
-        if store is None:
-            client = make_client(settings.mongodb_uri)
-            app.state.store = MongoUploadStore(client[settings.database])
-        else:
-            app.state.store = store
-        await start_broker(broker)
-        recovery = asyncio.create_task(
-            republish_unfinished(app.state.store, publishers, settings.max_members_per_file, timedelta(minutes=1))
-        )
-        try:
-            yield
-        finally:
-            recovery.cancel()
-            await broker.stop()
-            if client is not None:
-                await client.close()
+        async with connected(broker, settings.mongodb_uri, settings.database, attach):
+            recovery = asyncio.create_task(
+                republish_unfinished(deps.store, publishers, settings.max_members_per_file, timedelta(minutes=1))
+            )
+            try:
+                yield
+            finally:
+                recovery.cancel()
 
     app = FastAPI(title="upload service", lifespan=lifespan)
 
     @app.get("/healthz")
     async def health() -> dict:
         """Liveness and readiness: the Kafka connection answers."""
-        return await kafka_health(broker)
+        return {**await kafka_health(broker), "groups": await deps.groups.count()}
 
     @app.post("/uploads", status_code=202)
     async def upload(
@@ -75,7 +98,7 @@ def create_app(settings: UploadSettings | None = None, store: UploadStore | None
         request = UploadRequest(group_id, region, group_name, file.filename or "upload.xlsx", actor, correlation_id)
         try:
             accepted = await accept_upload(
-                request, data, app.state.store, publishers, settings.max_upload_bytes, settings.max_members_per_file
+                request, data, deps.store, publishers, settings.max_upload_bytes, settings.max_members_per_file
             )
         except UploadRefused as refused:
             return JSONResponse({"detail": refused.message, "code": refused.code}, status_code=refused.status_code)
@@ -84,7 +107,7 @@ def create_app(settings: UploadSettings | None = None, store: UploadStore | None
     @app.get("/uploads/{upload_id}")
     async def get_upload(upload_id: str) -> dict:
         """The upload record (who, which group, how many rows)."""
-        record = await app.state.store.get(upload_id)
+        record = await deps.store.get(upload_id)
         if record is None:
             raise HTTPException(404, "upload not found")
         return {
@@ -96,6 +119,23 @@ def create_app(settings: UploadSettings | None = None, store: UploadStore | None
             "received_at": record["received_at"],
         }
 
+    @app.get("/templates/{group_id}")
+    async def download_template(group_id: str, region: str) -> Response:
+        """The Mass Enrollment template of a group, for its region."""
+        group = await deps.groups.get(group_id)
+        if group is None:
+            raise HTTPException(404, f"Group {group_id} not found.")
+        if region.strip().casefold() != group.region.casefold():
+            raise HTTPException(
+                422, f"Group {group_id} is in region {group.region}, not {region}. Choose {group.region}."
+            )
+        return Response(
+            build_template(group, group.region),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="mass-enrollment-{group_id}.xlsx"'},
+        )
+
     app.state.broker = broker
+    app.state.deps = deps
     app.state.publishers = publishers
     return app

@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from shared.contracts.columns import BY_HEADER, COLUMNS, MEMBERS_SHEET
+from shared.contracts.columns import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    KNOWN_TEMPLATE_VERSIONS,
+    MEMBERS_SHEET,
+    STAMP_LABELS,
+    STAMP_ROW,
+    TEMPLATE_VERSION,
+    columns_for,
+)
 
 XLSX_MAGIC = b"PK\x03\x04"
-HEADER_SEARCH_ROWS = 10
 
 
 class UploadRefused(Exception):
@@ -58,8 +67,19 @@ def check_size(size: int, limit: int) -> None:
         )
 
 
-def parse_workbook(data: bytes, max_members: int) -> list[ParsedRow]:
-    """Rows of the members sheet, or UploadRefused naming the problem."""
+@dataclass(frozen=True)
+class ParsedSheet:
+    """What an uploaded template holds: its stamp and its member rows."""
+
+    group_id: str
+    group_name: str
+    region: str
+    version: str
+    rows: list[ParsedRow]
+
+
+def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
+    """The stamp and member rows of the members sheet, or UploadRefused naming the problem."""
     if not data.startswith(XLSX_MAGIC):
         raise UploadRefused(
             415,
@@ -85,15 +105,16 @@ def parse_workbook(data: bytes, max_members: int) -> list[ParsedRow]:
                 "Download the template and enter members on its Enrollment Data tab.",
             )
         rows = workbook[MEMBERS_SHEET].iter_rows(values_only=True)
-        columns, header_row = _find_header(rows)
-        parsed = _data_rows(rows, columns, header_row)
+        stamp = _read_stamp(rows)
+        columns = _check_header(rows, stamp["region"])
+        parsed = _data_rows(rows, columns)
     finally:
         workbook.close()
     if not parsed:
         raise UploadRefused(
             422,
             "no_members",
-            f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member below the header row.",
+            f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member from row {FIRST_DATA_ROW} on.",
         )
     if len(parsed) > max_members:
         raise UploadRefused(
@@ -102,40 +123,94 @@ def parse_workbook(data: bytes, max_members: int) -> list[ParsedRow]:
             f"The file has {len(parsed)} member rows; at most {max_members} are allowed per file. "
             f"Split it into files of {max_members} or fewer and upload each.",
         )
-    return parsed
+    return ParsedSheet(stamp["group_id"], stamp["group_name"], stamp["region"], stamp["version"], parsed)
 
 
-def _find_header(rows) -> tuple[dict[int, str], int]:
+NOT_A_TEMPLATE = "Download the Mass Enrollment template for your group and enter the members in it."
+
+
+def _read_stamp(rows) -> dict[str, str]:
+    found: dict[str, str] = {}
     for row_number, values in enumerate(rows, start=1):
-        columns = {
-            index: BY_HEADER[str(v).strip().casefold()].key
-            for index, v in enumerate(values)
-            if v is not None and str(v).strip().casefold() in BY_HEADER
-        }
-        if "first_name" in columns.values():
-            missing = [c.header for c in COLUMNS if c.required and c.key not in columns.values()]
-            if missing:
+        if row_number == STAMP_ROW:
+            labels = {label.casefold(): key for key, label in STAMP_LABELS.items()}
+            for i in range(0, len(values) - 1, 2):
+                key = labels.get(str(values[i] or "").strip().casefold())
+                if key:
+                    found[key] = cell_text(values[i + 1]) or ""
+            break
+    if set(found) != set(STAMP_LABELS):
+        raise UploadRefused(
+            422,
+            "not_a_template",
+            f"The '{MEMBERS_SHEET}' sheet has no template stamp in row {STAMP_ROW}. " + NOT_A_TEMPLATE,
+        )
+    if found["version"] not in KNOWN_TEMPLATE_VERSIONS:
+        raise UploadRefused(
+            422,
+            "unknown_template_version",
+            f"Template version '{found['version']}' is not one this site accepts (current: {TEMPLATE_VERSION}). "
+            "Download a new template and copy the members into it.",
+        )
+    return found
+
+
+def _check_header(rows, region: str) -> dict[int, str]:
+    expected = columns_for(region)
+    for row_number, values in enumerate(rows, start=STAMP_ROW + 1):
+        if row_number == HEADER_ROW:
+            headers = [cell_text(v) or "" for v in values]
+            while headers and not headers[-1]:
+                headers.pop()
+            for index, column in enumerate(expected):
+                got = headers[index] if index < len(headers) else ""
+                if got.casefold() != column.header.casefold():
+                    raise UploadRefused(
+                        422,
+                        "header_changed",
+                        f"The header row was changed: column {get_column_letter(index + 1)} should be "
+                        f"'{column.header}' but is '{got}'. Download a fresh template and copy the members into it.",
+                    )
+            if len(headers) > len(expected):
                 raise UploadRefused(
                     422,
-                    "columns_missing",
-                    f"Row {row_number} of '{MEMBERS_SHEET}' lacks the column(s) {', '.join(missing)}. "
-                    "Use the template without changing its header row.",
+                    "header_changed",
+                    f"The header row was changed: column {get_column_letter(len(expected) + 1)} "
+                    f"('{headers[len(expected)]}') is not part of the template. Remove it and upload again.",
                 )
-            return columns, row_number
-        if row_number >= HEADER_SEARCH_ROWS:
-            break
-    raise UploadRefused(
-        422,
-        "header_missing",
-        f"No header row with 'First Name' was found in the first {HEADER_SEARCH_ROWS} rows of '{MEMBERS_SHEET}'. "
-        "Use the template without changing its header row.",
-    )
+            return {index: column.key for index, column in enumerate(expected)}
+    raise UploadRefused(422, "header_missing", f"Row {HEADER_ROW} should hold the template's header. " + NOT_A_TEMPLATE)
 
 
-def _data_rows(rows, columns: dict[int, str], header_row: int) -> list[ParsedRow]:
+def _data_rows(rows, columns: dict[int, str]) -> list[ParsedRow]:
     parsed: list[ParsedRow] = []
-    for row_number, values in enumerate(rows, start=header_row + 1):
+    for row_number, values in enumerate(rows, start=HEADER_ROW + 1):
         cells = {key: cell_text(values[i]) if i < len(values) else None for i, key in columns.items()}
         if any(v is not None for v in cells.values()):
             parsed.append(ParsedRow(row_number, cells))
     return parsed
+
+
+def check_stamp(sheet: ParsedSheet, group_id: str, region: str, group_name: str) -> None:
+    """The file must be the template of the group and region the user chose."""
+    if sheet.group_id != group_id:
+        raise UploadRefused(
+            422,
+            "wrong_group",
+            f"This file is the template of group {sheet.group_id}, not of group {group_id}. "
+            f"Upload it for group {sheet.group_id}, or download the template of group {group_id}.",
+        )
+    if sheet.region.casefold() != region.strip().casefold():
+        raise UploadRefused(
+            422,
+            "wrong_region",
+            f"This file is a template for region {sheet.region}, but region {region} was entered. "
+            "Enter the group's region, or download the template for it.",
+        )
+    if group_name.strip() and group_name.strip().casefold() != sheet.group_name.casefold():
+        raise UploadRefused(
+            422,
+            "wrong_group_name",
+            f"The group name entered ('{group_name.strip()}') is not the template's ('{sheet.group_name}'). "
+            "Enter the group name as the template shows it.",
+        )

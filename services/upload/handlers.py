@@ -16,7 +16,7 @@ from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.kafka import publish_many
 
 from .adapters import UploadStore
-from .domain import ParsedRow, check_size, parse_workbook
+from .domain import ParsedRow, check_size, check_stamp, parse_workbook
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,15 @@ async def accept_upload(
 ) -> UploadAccepted:
     """Check and parse first, so a refused file leaves nothing stored or published."""
     check_size(len(data), max_bytes)
-    rows = parse_workbook(data, max_members)
+    sheet = parse_workbook(data, max_members)
+    check_stamp(sheet, request.group_id, request.region, request.group_name)
+    rows = sheet.rows
     upload_id = new_id()
     record = {
         "group_id": request.group_id,
-        "region": request.region,
-        "group_name": request.group_name,
+        "region": sheet.region,
+        "group_name": sheet.group_name,
+        "template_version": sheet.version,
         "file_name": request.file_name,
         "actor": request.actor.model_dump(),
         "correlation_id": request.correlation_id,
@@ -112,7 +115,7 @@ async def republish_unfinished(store: UploadStore, publishers: Publishers, max_m
     published again from the stored file."""
     count = 0
     for record in await store.unpublished(older_than=utcnow() - grace):
-        rows = parse_workbook(await store.read_file(record["_id"]), max_members)
+        rows = parse_workbook(await store.read_file(record["_id"]), max_members).rows
         await publish_upload(record["_id"], record, rows, publishers)
         await store.mark_published(record["_id"])
         count += 1

@@ -44,15 +44,30 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         description="Validation's verdict on each row (internal: PII)",
     )
 
-    @broker.subscriber(topics.group_registered, group_id=f"{settings.consumer_group}.groups", **consume)
+    @broker.subscriber(
+        topics.group_registered,
+        group_id=f"{settings.consumer_group}.groups",
+        title=f"{settings.consumer_group}.groups",
+        **consume,
+    )
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.store.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, group_id=f"{settings.consumer_group}.members", **consume)
+    @broker.subscriber(
+        topics.member_enrolled,
+        group_id=f"{settings.consumer_group}.members",
+        title=f"{settings.consumer_group}.members",
+        **consume,
+    )
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.store.upsert_members(events)
 
-    @broker.subscriber(topics.member_row_parsed, group_id=f"{settings.consumer_group}.rows", **consume)
+    @broker.subscriber(
+        topics.member_row_parsed,
+        group_id=f"{settings.consumer_group}.rows",
+        title=f"{settings.consumer_group}.rows",
+        **consume,
+    )
     async def on_member_rows_parsed(rows: list[MemberRowParsed]) -> None:
         """Classify a batch of rows; offsets commit only after every verdict is published."""
         group_ids = {r.group_id for r in rows}

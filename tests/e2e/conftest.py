@@ -3,7 +3,7 @@ import pytest
 
 from deploy.local.servers import free_port
 from deploy.local.stack import SERVICES, start_stack
-from tests.support import eventually
+from tests.support import eventually, workbook
 
 DEMO_GROUPS = 41
 
@@ -55,3 +55,12 @@ async def sign_in(ready_stack):
     yield signed_in
     for client in clients:
         await client.aclose()
+
+
+async def filled_template(client: httpx.AsyncClient, group: dict, rows: list[dict]) -> bytes:
+    """The group's template as the API serves it, with these member rows filled in."""
+    answer = await client.get(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/template", params={"region": group["region"]}
+    )
+    assert answer.status_code == 200, answer.text
+    return workbook(rows, base=answer.content)

@@ -3,7 +3,8 @@
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.support import member, workbook
+from tests.e2e.conftest import filled_template
+from tests.support import member, plain_workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +32,12 @@ async def page(ready_stack):
             await browser.close()
 
 
-async def test_sign_in_upload_and_see_the_counts(page, tmp_path):
+async def test_sign_in_upload_and_see_the_counts(page, tmp_path, sign_in):
+    admin = await sign_in("admin1")
+    (group,) = (await admin.get("/api/v1/groups")).json()
+    members = [member(1), member(2), member(3, ssn="bad"), member(4, subgroup_id="0077")]
+    filled = await filled_template(admin, group, members)
+
     await page.get_by_label("User name").fill("admin1")
     await page.get_by_label("Password").fill("wrong")
     await page.get_by_role("button", name="Sign in").click()
@@ -45,7 +51,7 @@ async def test_sign_in_upload_and_see_the_counts(page, tmp_path):
     await page.get_by_role("button", name="Mass Enrollment").click()
     await expect(page.get_by_label("Group ID")).to_have_value("230001")
     path = tmp_path / "members.xlsx"
-    path.write_bytes(workbook([member(1), member(2), member(3, ssn="bad"), member(4, subgroup_id="0077")]))
+    path.write_bytes(filled)
     await page.locator("input[type=file]").set_input_files(path)
     await page.get_by_role("button", name="Upload Members").click()
 
@@ -63,7 +69,7 @@ async def test_a_refused_file_shows_the_reason(page, tmp_path):
     await page.get_by_role("button", name="Sign in").click()
     await page.get_by_role("button", name="Mass Enrollment").first.click()
     path = tmp_path / "members.xlsx"
-    path.write_bytes(workbook([member(1)], sheet="Sheet1"))
+    path.write_bytes(plain_workbook([member(1)], sheet="Sheet1"))
     await page.locator("input[type=file]").set_input_files(path)
     await page.get_by_role("button", name="Upload Members").click()
     await expect(page.locator("#upload-error")).to_contain_text("no sheet named 'Enrollment Data'")

@@ -1,10 +1,14 @@
 """The walking skeleton through the gateway's HTTP API, every service running
 as its own process on the real servers."""
 
+import io
+
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from shared.mongo import make_client
+from tests.e2e.conftest import filled_template
 from tests.support import eventually, member, workbook
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +44,7 @@ async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_s
         files={
             "file": (
                 "members.xlsx",
-                workbook(rows),
+                await filled_template(broker, group, rows),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         },
@@ -92,11 +96,12 @@ async def test_another_tenants_group_and_upload_answer_404(sign_in):
     group = await first_group(broker1)
     form = {"region": group["region"], "group_name": group["name"]}
     url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads"
+    template = await filled_template(broker1, group, [member(1)])
     assert (await broker2.get(f"/api/v1/groups/{group['group_id']}")).status_code == 404
-    assert (await broker2.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})).status_code == 404
-    assert (await admin2.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})).status_code == 404
+    assert (await broker2.post(url, data=form, files={"file": ("m.xlsx", template)})).status_code == 404
+    assert (await admin2.post(url, data=form, files={"file": ("m.xlsx", template)})).status_code == 404
 
-    mine = await broker1.post(url, data=form, files={"file": ("m.xlsx", workbook([member(1)]))})
+    mine = await broker1.post(url, data=form, files={"file": ("m.xlsx", template)})
     upload_id = mine.json()["upload_id"]
     assert (await broker2.get(f"/api/v1/uploads/{upload_id}")).status_code == 404
     assert (await broker1.get(f"/api/v1/uploads/{upload_id}")).status_code == 200
@@ -167,3 +172,34 @@ async def test_every_service_answers_health(ready_stack):
         for service in ready_stack.ports:
             answer = await http.get(f"{ready_stack.url(service)}/healthz")
             assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+async def test_template_download_is_the_groups_own_and_checked_on_upload(sign_in):
+    broker1, broker2, reviewer = await sign_in("broker1"), await sign_in("broker2"), await sign_in("reviewer1")
+    groups = (await broker1.get("/api/v1/groups")).json()
+    group, other = groups[0], groups[1]
+    url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/template"
+    answer = await broker1.get(url, params={"region": group["region"]})
+    assert answer.status_code == 200
+    assert "spreadsheetml" in answer.headers["content-type"]
+    assert f"mass-enrollment-{group['group_id']}.xlsx" in answer.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content))["Enrollment Data"]
+    assert (sheet["B2"].value, sheet["D2"].value, sheet["F2"].value) == (
+        group["group_id"],
+        group["name"],
+        group["region"],
+    )
+
+    assert (await broker2.get(url, params={"region": group["region"]})).status_code == 404
+    assert (await reviewer.get(url, params={"region": group["region"]})).status_code == 403
+    wrong_region = await broker1.get(url, params={"region": "ZZ"})
+    assert wrong_region.status_code == 422 and group["region"] in wrong_region.json()["detail"]
+
+    # this group's template uploaded for another group is refused, naming both
+    answer = await broker1.post(
+        f"/api/v1/groups/{other['group_id']}/mass-enrollment/uploads",
+        data={"region": other["region"]},
+        files={"file": ("m.xlsx", await filled_template(broker1, group, [member(1)]))},
+    )
+    assert answer.status_code == 422
+    assert group["group_id"] in answer.json()["detail"] and other["group_id"] in answer.json()["detail"]

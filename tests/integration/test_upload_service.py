@@ -1,13 +1,22 @@
 """The upload service on the real servers: GridFS, its database, row messages."""
 
+import io
+import uuid
+from datetime import date
+
 import pytest
+from faststream.kafka import KafkaBroker
 from gridfs import AsyncGridFSBucket
+from openpyxl import load_workbook
 
 from services.upload.app import create_app
 from services.upload.settings import UploadSettings
+from shared.contracts.reference import GroupRegistered, Subgroup
+from shared.contracts.topics import Topics
+from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from tests.integration.conftest import running
-from tests.support import member, read_topic, topic_size, workbook
+from tests.support import eventually, member, plain_workbook, read_topic, topic_size, workbook
 
 pytestmark = pytest.mark.integration
 IDENTITY = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker", "X-Correlation-Id": "corr-1"}
@@ -32,7 +41,7 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
     assert answer.json()["total_rows"] == 5
 
     rows = await read_topic(infra.kafka_bootstrap, topics.member_row_parsed, expect=5)
-    assert sorted(v["row_number"] for _, v in rows) == [2, 3, 4, 5, 6]
+    assert sorted(v["row_number"] for _, v in rows) == [4, 5, 6, 7, 8]
     assert {k for k, _ in rows} == {b"230001"}
     assert {v["upload_id"] for _, v in rows} == {upload_id}
     assert {v["correlation_id"] for _, v in rows} == {"corr-1"}
@@ -50,18 +59,39 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
         await client.close()
 
 
+@pytest.fixture(scope="module")
+async def refusing_service(infra):
+    """One upload service for the refusal tests: nothing may ever reach its topics or database."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    topics = Topics(prefix)
+    await ensure_topics(infra.kafka_bootstrap, topics.all())
+    settings = UploadSettings(
+        app_env="test",
+        kafka_bootstrap_servers=infra.kafka_bootstrap,
+        mongodb_uri=infra.mongodb_uri,
+        topic_prefix=prefix,
+        database=f"{prefix}upload".replace(".", "_"),
+        max_upload_bytes=200_000,
+    )
+    async with running(create_app(settings)) as http:
+        yield http, settings, topics
+
+
 @pytest.mark.parametrize(
     "name,content,status,code",
     [
         ("members.csv", b"first,last\nAna,Lee\n", 415, "not_xlsx"),
         ("members.xlsx", workbook([]), 422, "no_members"),
-        ("members.xlsx", workbook([member(1)], sheet="Members"), 422, "members_sheet_missing"),
+        ("members.xlsx", plain_workbook([member(1)], sheet="Members"), 422, "members_sheet_missing"),
+        ("members.xlsx", plain_workbook([member(1)]), 422, "not_a_template"),
+        ("members.xlsx", workbook([member(n) for n in range(251)]), 422, "too_many_members"),
+        ("members.xlsx", workbook([member(1)], group_id="230002"), 422, "wrong_group"),
         ("members.xlsx", b"PK\x03\x04" + b"\0" * 250_000, 413, "file_too_large"),
     ],
 )
-async def test_bad_files_are_refused_and_leave_nothing_behind(settings, topics, infra, name, content, status, code):
-    async with running(create_app(settings)) as http:
-        answer = await http.post("/uploads", data=FORM, headers=IDENTITY, files={"file": (name, content)})
+async def test_bad_files_are_refused_and_leave_nothing_behind(refusing_service, infra, name, content, status, code):
+    http, settings, topics = refusing_service
+    answer = await http.post("/uploads", data=FORM, headers=IDENTITY, files={"file": (name, content)})
     assert answer.status_code == status and answer.json()["code"] == code
     assert answer.json()["detail"]
     client = make_client(settings.mongodb_uri)
@@ -75,7 +105,36 @@ async def test_bad_files_are_refused_and_leave_nothing_behind(settings, topics, 
     assert await topic_size(infra.kafka_bootstrap, topics.upload_accepted) == 0
 
 
-async def test_commands_without_identity_are_refused(settings, topics):
-    async with running(create_app(settings)) as http:
-        answer = await http.post("/uploads", data=FORM, files={"file": ("m.xlsx", workbook([member(1)]))})
+async def test_commands_without_identity_are_refused(refusing_service):
+    http, _, _ = refusing_service
+    answer = await http.post("/uploads", data=FORM, files={"file": ("m.xlsx", workbook([member(1)]))})
     assert answer.status_code == 401
+
+
+async def test_template_is_made_from_the_groups_projection(settings, topics, infra):
+    group = GroupRegistered(
+        correlation_id="seed",
+        group_id="230077",
+        name="Kona Florist",
+        region="HI",
+        broker_id="broker2",
+        subgroups=[Subgroup(subgroup_id="0003", name="Retirees")],
+        renewal_date=date(2027, 5, 1),
+        acquired_on=date(2024, 2, 1),
+    )
+    async with running(create_app(settings)) as http:
+        assert (await http.get("/templates/230077", params={"region": "HI"})).status_code == 404
+        broker = KafkaBroker(infra.kafka_bootstrap)
+        await broker.connect()
+        await broker.publish(group, topics.group_registered, key=b"230077")
+        await broker.stop()
+
+        async def downloaded():
+            answer = await http.get("/templates/230077", params={"region": "HI"})
+            return answer if answer.status_code == 200 else None
+
+        answer = await eventually(downloaded)
+        assert (await http.get("/templates/230077", params={"region": "CA"})).status_code == 422
+    wb = load_workbook(io.BytesIO(answer.content))
+    assert wb["Enrollment Data"]["D2"].value == "Kona Florist"
+    assert wb["Lists"]["A1"].value == "0003"

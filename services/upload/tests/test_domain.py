@@ -2,10 +2,11 @@ import io
 import zipfile
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from services.upload.domain import UploadRefused, cell_text, check_size, parse_workbook
-from tests.support import member, workbook
+from services.upload.domain import UploadRefused, cell_text, check_size, check_stamp, parse_workbook
+from shared.contracts.columns import FIRST_DATA_ROW, MEMBERS_SHEET, TEMPLATE_VERSION
+from tests.support import member, plain_workbook, template, workbook
 
 
 def refused(data: bytes, max_members: int = 250) -> UploadRefused:
@@ -14,17 +15,23 @@ def refused(data: bytes, max_members: int = 250) -> UploadRefused:
     return caught.value
 
 
-def test_rows_come_back_keyed_by_column_with_sheet_row_numbers():
-    rows = parse_workbook(workbook([member(1), member(2, first_name="Zoë")]), 250)
-    assert [r.row_number for r in rows] == [2, 3]
-    assert rows[1].cells["first_name"] == "Zoë"
-    assert rows[0].cells["subgroup_id"] == "0001"  # text keeps its leading zeros
-    assert rows[0].cells["email"] is None
+def test_rows_come_back_keyed_by_column_with_sheet_row_numbers_and_the_stamp():
+    sheet = parse_workbook(workbook([member(1), member(2, first_name="Zoë")]), 250)
+    assert (sheet.group_id, sheet.region, sheet.group_name, sheet.version) == (
+        "230001",
+        "CA",
+        "Golden Gate Bakery",
+        TEMPLATE_VERSION,
+    )
+    assert [r.row_number for r in sheet.rows] == [FIRST_DATA_ROW, FIRST_DATA_ROW + 1]
+    assert sheet.rows[1].cells["first_name"] == "Zoë"
+    assert sheet.rows[0].cells["subgroup_id"] == "0001"  # text keeps its leading zeros
+    assert sheet.rows[0].cells["email"] is None
 
 
 def test_blank_rows_between_members_are_skipped_and_numbers_stay_true():
-    data = workbook([member(1), {}, member(3)])
-    assert [r.row_number for r in parse_workbook(data, 250)] == [2, 4]
+    sheet = parse_workbook(workbook([member(1), {}, member(3)]), 250)
+    assert [r.row_number for r in sheet.rows] == [FIRST_DATA_ROW, FIRST_DATA_ROW + 2]
 
 
 def test_cell_text_normalises_excel_values():
@@ -50,33 +57,55 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
 
 
 def test_workbook_without_members_sheet_names_the_sheets_found():
-    problem = refused(workbook([member(1)], sheet="Sheet1"))
+    problem = refused(plain_workbook([member(1)], sheet="Sheet1"))
     assert problem.code == "members_sheet_missing"
     assert "'Enrollment Data'" in problem.message and "'Sheet1'" in problem.message
 
 
-def test_empty_members_sheet_is_refused():
-    assert refused(workbook([])).code == "no_members"
+def test_empty_template_is_refused():
+    assert refused(template()).code == "no_members"
 
 
-def test_sheet_without_header_row_is_refused():
-    wb = Workbook()
-    wb.active.title = "Enrollment Data"
-    wb.active.append(["Ana", "Lee"])
+def test_a_sheet_that_is_not_the_template_is_refused():
+    assert refused(plain_workbook([member(1)])).code == "not_a_template"
+
+
+def edited(data: bytes, cell: str, value) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    wb[MEMBERS_SHEET][cell] = value
     out = io.BytesIO()
     wb.save(out)
-    assert refused(out.getvalue()).code == "header_missing"
+    return out.getvalue()
 
 
-def test_missing_required_column_is_named():
-    problem = refused(workbook([member(1)], headers=["Subgroup ID", "First Name", "Last Name", "Date of Birth"]))
-    assert problem.code == "columns_missing" and "SSN" in problem.message
+def test_unknown_template_version_is_refused():
+    problem = refused(edited(workbook([member(1)]), "H2", "ME-2019.4"))
+    assert problem.code == "unknown_template_version" and "ME-2019.4" in problem.message
+
+
+def test_changed_header_is_refused_naming_the_column():
+    problem = refused(edited(workbook([member(1)]), "G3", "Social"))
+    assert problem.code == "header_changed" and "column G should be 'SSN'" in problem.message
 
 
 def test_member_limit_boundary():
-    assert len(parse_workbook(workbook([member(n) for n in range(250)]), 250)) == 250
+    assert len(parse_workbook(workbook([member(n) for n in range(250)]), 250).rows) == 250
     problem = refused(workbook([member(n) for n in range(251)]), 250)
     assert problem.code == "too_many_members" and "251" in problem.message and "Split" in problem.message
+
+
+def test_stamp_must_match_the_chosen_group_region_and_name():
+    sheet = parse_workbook(workbook([member(1)]), 250)
+    check_stamp(sheet, "230001", "ca", " golden gate bakery ")
+    check_stamp(sheet, "230001", "CA", "")
+    for args, code in [
+        (("230009", "CA", ""), "wrong_group"),
+        (("230001", "HI", ""), "wrong_region"),
+        (("230001", "CA", "Other Co"), "wrong_group_name"),
+    ]:
+        with pytest.raises(UploadRefused) as caught:
+            check_stamp(sheet, *args)
+        assert caught.value.code == code
 
 
 def test_size_limit_and_empty_file():
@@ -87,3 +116,8 @@ def test_size_limit_and_empty_file():
     with pytest.raises(UploadRefused) as caught:
         check_size(0, 100)
     assert caught.value.code == "empty_file"
+
+
+def test_plain_workbook_helper_is_not_a_template():
+    wb = Workbook()
+    assert wb.active.title != MEMBERS_SHEET
