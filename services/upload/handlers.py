@@ -102,6 +102,7 @@ async def publish_upload(
             region=record["region"],
             row_number=row.row_number,
             cells=row.cells,
+            total_rows=len(rows),
             actor=actor,
         )
         for row in rows

@@ -1,13 +1,16 @@
-"""Validation's own projection of reference data (its own database)."""
+"""Validation's own database: its projection of reference data, the rows of
+files still arriving, and claims of members with an open application."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.contracts.envelope import utcnow
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
+from shared.contracts.uploads import MemberRowParsed
 
 from .domain import GroupRef
 
@@ -15,17 +18,29 @@ from .domain import GroupRef
 class ReferenceStore(Protocol):
     async def upsert_groups(self, events: list[GroupRegistered]) -> None: ...
     async def upsert_members(self, events: list[MemberEnrolled]) -> None: ...
-    async def groups(self, group_ids: set[str]) -> dict[str, GroupRef]: ...
-    async def enrolled_hashes(self, group_ids: set[str], hashes: set[str]) -> dict[str, set[str]]: ...
+    async def group(self, group_id: str) -> GroupRef | None: ...
+    async def group_count(self) -> int: ...
+    async def enrolled_hashes(self, group_id: str, hashes: set[str]) -> set[str]: ...
+    async def stage_rows(self, rows: list[MemberRowParsed]) -> None: ...
+    async def staged_count(self, upload_id: str) -> int: ...
+    async def staged_rows(self, upload_id: str) -> list[MemberRowParsed]: ...
+    async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]: ...
+    async def claim(self, group_id: str, claims: dict[str, str]) -> None: ...
+    async def finish_upload(self, upload_id: str) -> None: ...
 
 
 class MongoReferenceStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self._groups = db["groups"]
         self._members = db["enrolled_members"]
+        # Rows of a file until all have arrived; deleted once the file is classified.
+        self._staged = db["staged_rows"]
+        self._finished = db["classified_uploads"]
+        self._claims = db["pending_claims"]
 
     async def create_indexes(self) -> None:
         await self._members.create_index([("group_id", 1), ("ssn_hash", 1)])
+        await self._staged.create_index([("upload_id", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await self._groups.bulk_write(
@@ -49,11 +64,7 @@ class MongoReferenceStore:
     async def upsert_members(self, events: list[MemberEnrolled]) -> None:
         await self._members.bulk_write(
             [
-                UpdateOne(
-                    {"_id": e.member_id},
-                    {"$set": {"group_id": e.group_id, "ssn_hash": e.ssn_hash}},
-                    upsert=True,
-                )
+                UpdateOne({"_id": e.member_id}, {"$set": {"group_id": e.group_id, "ssn_hash": e.ssn_hash}}, upsert=True)
                 for e in events
             ],
             ordered=False,
@@ -62,24 +73,74 @@ class MongoReferenceStore:
     async def group_count(self) -> int:
         return await self._groups.count_documents({})
 
-    async def groups(self, group_ids: set[str]) -> dict[str, GroupRef]:
-        found = {}
-        async for doc in self._groups.find({"_id": {"$in": sorted(group_ids)}}):
-            found[doc["_id"]] = GroupRef(doc["_id"], doc["region"], doc["can_enroll"], frozenset(doc["subgroup_ids"]))
-        return found
+    async def group(self, group_id: str) -> GroupRef | None:
+        doc = await self._groups.find_one({"_id": group_id})
+        if doc is None:
+            return None
+        return GroupRef(doc["_id"], doc["region"], doc["can_enroll"], frozenset(doc["subgroup_ids"]))
 
-    async def enrolled_hashes(self, group_ids: set[str], hashes: set[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {g: set() for g in group_ids}
-        query = {"group_id": {"$in": sorted(group_ids)}, "ssn_hash": {"$in": sorted(hashes)}}
-        async for doc in self._members.find(query, {"group_id": 1, "ssn_hash": 1}):
-            found[doc["group_id"]].add(doc["ssn_hash"])
-        return found
+    async def enrolled_hashes(self, group_id: str, hashes: set[str]) -> set[str]:
+        query = {"group_id": group_id, "ssn_hash": {"$in": sorted(hashes)}}
+        return {doc["ssn_hash"] async for doc in self._members.find(query, {"ssn_hash": 1})}
+
+    async def stage_rows(self, rows: list[MemberRowParsed]) -> None:
+        """Keep rows until their file is complete. Rows of a file already
+        classified (a redelivery after the fact) are not kept again."""
+        uploads = {r.upload_id for r in rows}
+        done = {d["_id"] async for d in self._finished.find({"_id": {"$in": sorted(uploads)}})}
+        ops = [
+            UpdateOne({"_id": r.event_id}, {"$set": r.model_dump(mode="json")}, upsert=True)
+            for r in rows
+            if r.upload_id not in done
+        ]
+        if ops:
+            await self._staged.bulk_write(ops, ordered=False)
+
+    async def staged_count(self, upload_id: str) -> int:
+        return await self._staged.count_documents({"upload_id": upload_id})
+
+    async def staged_rows(self, upload_id: str) -> list[MemberRowParsed]:
+        cursor = self._staged.find({"upload_id": upload_id}).sort("row_number", 1)
+        return [MemberRowParsed.model_validate(_without_id(d)) async for d in cursor]
+
+    async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]:
+        ids = sorted(f"{group_id}:{h}" for h in hashes)
+        return {d["ssn_hash"]: d["application_id"] async for d in self._claims.find({"_id": {"$in": ids}})}
+
+    async def claim(self, group_id: str, claims: dict[str, str]) -> None:
+        """First claim wins: an existing claim is never moved to another application."""
+        if claims:
+            await self._claims.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": f"{group_id}:{h}"},
+                        {"$setOnInsert": {"group_id": group_id, "ssn_hash": h, "application_id": a}},
+                        upsert=True,
+                    )
+                    for h, a in claims.items()
+                ],
+                ordered=False,
+            )
+
+    async def finish_upload(self, upload_id: str) -> None:
+        await self._finished.update_one({"_id": upload_id}, {"$set": {"classified_at": utcnow()}}, upsert=True)
+        await self._staged.delete_many({"upload_id": upload_id})
+
+
+def _without_id(doc: dict[str, Any]) -> dict[str, Any]:
+    doc.pop("_id", None)
+    return doc
 
 
 class InMemoryReferenceStore:
+    """For unit tests."""
+
     def __init__(self) -> None:
         self.group_refs: dict[str, GroupRef] = {}
         self.members: dict[str, tuple[str, str]] = {}
+        self.staged: dict[str, MemberRowParsed] = {}
+        self.finished: set[str] = set()
+        self.claims: dict[str, str] = {}
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         for e in events:
@@ -91,12 +152,31 @@ class InMemoryReferenceStore:
         for e in events:
             self.members[e.member_id] = (e.group_id, e.ssn_hash)
 
-    async def groups(self, group_ids: set[str]) -> dict[str, GroupRef]:
-        return {g: self.group_refs[g] for g in group_ids if g in self.group_refs}
+    async def group(self, group_id: str) -> GroupRef | None:
+        return self.group_refs.get(group_id)
 
-    async def enrolled_hashes(self, group_ids: set[str], hashes: set[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {g: set() for g in group_ids}
-        for group_id, h in self.members.values():
-            if group_id in group_ids and h in hashes:
-                found[group_id].add(h)
-        return found
+    async def group_count(self) -> int:
+        return len(self.group_refs)
+
+    async def enrolled_hashes(self, group_id: str, hashes: set[str]) -> set[str]:
+        return {h for g, h in self.members.values() if g == group_id and h in hashes}
+
+    async def stage_rows(self, rows: list[MemberRowParsed]) -> None:
+        self.staged.update({r.event_id: r for r in rows if r.upload_id not in self.finished})
+
+    async def staged_count(self, upload_id: str) -> int:
+        return sum(1 for r in self.staged.values() if r.upload_id == upload_id)
+
+    async def staged_rows(self, upload_id: str) -> list[MemberRowParsed]:
+        return sorted((r for r in self.staged.values() if r.upload_id == upload_id), key=lambda r: r.row_number)
+
+    async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]:
+        return {h: self.claims[f"{group_id}:{h}"] for h in hashes if f"{group_id}:{h}" in self.claims}
+
+    async def claim(self, group_id: str, claims: dict[str, str]) -> None:
+        for h, a in claims.items():
+            self.claims.setdefault(f"{group_id}:{h}", a)
+
+    async def finish_upload(self, upload_id: str) -> None:
+        self.finished.add(upload_id)
+        self.staged = {k: r for k, r in self.staged.items() if r.upload_id != upload_id}

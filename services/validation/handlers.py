@@ -7,6 +7,7 @@ from datetime import date
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher.usecase import DefaultPublisher
 
 from shared.contracts.applications import ApplicationClassified
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
@@ -16,7 +17,7 @@ from shared.kafka import publish_many
 from shared.pii import ssn_digits, ssn_hash
 
 from .adapters import ReferenceStore
-from .domain import classify
+from .domain import Context, RowIn, classify_file
 from .settings import ValidationSettings
 
 
@@ -25,6 +26,10 @@ class Deps:
     """Filled in by the app's lifespan; tests put fakes here."""
 
     store: ReferenceStore | None = None
+
+
+def application_id(upload_id: str, row_number: int) -> str:
+    return f"{upload_id}-{row_number:04d}"
 
 
 def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> None:
@@ -38,65 +43,80 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
+    group = settings.consumer_group
     classified = broker.publisher(
         topics.application_classified,
         schema=ApplicationClassified,
         description="Validation's verdict on each row (internal: PII)",
     )
 
-    @broker.subscriber(
-        topics.group_registered,
-        group_id=f"{settings.consumer_group}.groups",
-        title=f"{settings.consumer_group}.groups",
-        **consume,
-    )
+    @broker.subscriber(topics.group_registered, group_id=f"{group}.groups", title=f"{group}.groups", **consume)
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.store.upsert_groups(events)
 
-    @broker.subscriber(
-        topics.member_enrolled,
-        group_id=f"{settings.consumer_group}.members",
-        title=f"{settings.consumer_group}.members",
-        **consume,
-    )
+    @broker.subscriber(topics.member_enrolled, group_id=f"{group}.members", title=f"{group}.members", **consume)
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.store.upsert_members(events)
 
-    @broker.subscriber(
-        topics.member_row_parsed,
-        group_id=f"{settings.consumer_group}.rows",
-        title=f"{settings.consumer_group}.rows",
-        **consume,
-    )
+    @broker.subscriber(topics.member_row_parsed, group_id=f"{group}.rows", title=f"{group}.rows", **consume)
     async def on_member_rows_parsed(rows: list[MemberRowParsed]) -> None:
-        """Classify a batch of rows; offsets commit only after every verdict is published."""
-        group_ids = {r.group_id for r in rows}
-        hashes = {ssn_hash(d, pii_key) for r in rows if (d := ssn_digits(r.cells.get("ssn")))}
-        groups = await deps.store.groups(group_ids)
-        enrolled = await deps.store.enrolled_hashes(group_ids, hashes)
-        today = date.today()
-        verdicts = []
-        for row in rows:
-            verdict = classify(
-                row.row_number,
-                row.cells,
-                groups.get(row.group_id),
-                enrolled.get(row.group_id, set()),
-                today,
-                lambda digits: ssn_hash(digits, pii_key),
-            )
-            message = ApplicationClassified(
-                event_id=f"{row.event_id}:classified:1",
-                correlation_id=row.correlation_id,
-                application_id=f"{row.upload_id}-{row.row_number:04d}",
-                upload_id=row.upload_id,
-                group_id=row.group_id,
-                row_number=row.row_number,
-                status=verdict.status,
-                issues=verdict.issues,
-                cells=row.cells,
-                ssn_hash=verdict.ssn_hash,
-                actor=row.actor,
-            )
-            verdicts.append((message, row.group_id))
-        await publish_many(classified, verdicts)
+        """Keep rows until their file is complete, then classify the whole file.
+        Offsets commit only after every verdict of a completed file is published."""
+        await deps.store.stage_rows(rows)
+        totals = {r.upload_id: r.total_rows for r in rows}
+        for upload_id, total in totals.items():
+            if await deps.store.staged_count(upload_id) >= total:
+                await classify_upload(upload_id, deps.store, classified, pii_key, date.today())
+
+
+async def classify_upload(
+    upload_id: str, store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
+) -> None:
+    rows = await store.staged_rows(upload_id)
+    if not rows:
+        return
+    first = rows[0]
+
+    def hash_ssn(digits: str) -> str:
+        return ssn_hash(digits, pii_key)
+
+    hashes = {hash_ssn(d) for r in rows for key in ("ssn", "subscriber_ssn") if (d := ssn_digits(r.cells.get(key)))}
+    context = Context(
+        group=await store.group(first.group_id),
+        region=first.region,
+        enrolled=frozenset(await store.enrolled_hashes(first.group_id, hashes)),
+        pending=await store.pending_claims(first.group_id, hashes),
+        today=today,
+        hash_ssn=hash_ssn,
+    )
+    verdicts = classify_file(
+        [RowIn(r.row_number, application_id(upload_id, r.row_number), r.cells) for r in rows], context
+    )
+    # Members of applications that can go on are claimed, so another file
+    # cannot enroll them at the same time.
+    await store.claim(
+        first.group_id,
+        {
+            v.ssn_hash: application_id(upload_id, n)
+            for n, v in verdicts.items()
+            if v.ssn_hash and v.status != "rejected"
+        },
+    )
+    messages = [
+        ApplicationClassified(
+            event_id=f"{row.event_id}:classified:1",
+            correlation_id=row.correlation_id,
+            application_id=application_id(upload_id, row.row_number),
+            upload_id=upload_id,
+            group_id=row.group_id,
+            row_number=row.row_number,
+            status=verdicts[row.row_number].status,
+            issues=verdicts[row.row_number].issues,
+            cells=row.cells,
+            ssn_hash=verdicts[row.row_number].ssn_hash,
+            actor=row.actor,
+        )
+        for row in rows
+    ]
+    await publish_many(publisher, ((m, m.group_id) for m in messages))
+    await store.finish_upload(upload_id)

@@ -35,4 +35,5 @@ class MemberRowParsed(Envelope):
     region: str
     row_number: int = Field(ge=1, description="Row number in the sheet, as Excel shows it")
     cells: dict[str, str | None] = Field(description="Column key -> cell text (None when empty)")
+    total_rows: int = Field(ge=1, description="Member rows in the whole file: rules that look across rows wait for all")
     actor: Actor

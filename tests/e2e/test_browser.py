@@ -35,7 +35,7 @@ async def page(ready_stack):
 async def test_sign_in_upload_and_see_the_counts(page, tmp_path, sign_in):
     admin = await sign_in("admin1")
     (group,) = (await admin.get("/api/v1/groups")).json()
-    members = [member(1), member(2), member(3, ssn="bad"), member(4, subgroup_id="0077")]
+    members = [member(301), member(302), member(303, ssn="bad"), member(304, subgroup_id="0077")]
     filled = await filled_template(admin, group, members)
 
     await page.get_by_label("User name").fill("admin1")

@@ -31,13 +31,13 @@ async def first_group(client: httpx.AsyncClient, region: str | None = None) -> d
 async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_stack, infra):
     broker = await sign_in("broker1")
     group = await first_group(broker)
-    subgroup = group["subgroups"][0]["subgroup_id"]
-    rows = [member(n, subgroup_id=subgroup) for n in range(1, 8)]  # 7 ready
+    subgroup = group["subgroups"][0]["subgroup_id"]  # members of this test: 101-110
+    rows = [member(n, subgroup_id=subgroup) for n in range(101, 108)]  # 7 ready
     rows += [
-        member(8, subgroup_id=subgroup, ssn="12-345"),
-        member(9, subgroup_id=subgroup, first_name=None),
+        member(108, subgroup_id=subgroup, ssn="12-345"),
+        member(109, subgroup_id=subgroup, first_name=None),
     ]  # 2 errors
-    rows += [member(10, subgroup_id="9999")]  # 1 rejected
+    rows += [member(110, subgroup_id="9999")]  # 1 rejected
     answer = await broker.post(
         f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
         data={"region": group["region"], "group_name": group["name"]},
@@ -96,7 +96,7 @@ async def test_another_tenants_group_and_upload_answer_404(sign_in):
     group = await first_group(broker1)
     form = {"region": group["region"], "group_name": group["name"]}
     url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads"
-    template = await filled_template(broker1, group, [member(1)])
+    template = await filled_template(broker1, group, [member(201)])
     assert (await broker2.get(f"/api/v1/groups/{group['group_id']}")).status_code == 404
     assert (await broker2.post(url, data=form, files={"file": ("m.xlsx", template)})).status_code == 404
     assert (await admin2.post(url, data=form, files={"file": ("m.xlsx", template)})).status_code == 404
@@ -203,3 +203,17 @@ async def test_template_download_is_the_groups_own_and_checked_on_upload(sign_in
     )
     assert answer.status_code == 422
     assert group["group_id"] in answer.json()["detail"] and other["group_id"] in answer.json()["detail"]
+
+
+async def test_the_same_file_uploaded_twice_rejects_the_second_copy(sign_in):
+    admin = await sign_in("admin1")
+    (group,) = (await admin.get("/api/v1/groups")).json()
+    content = await filled_template(admin, group, [member(n) for n in range(401, 404)])
+    url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads"
+    statuses = []
+    for _ in range(2):
+        answer = await admin.post(url, data={"region": group["region"]}, files={"file": ("m.xlsx", content)})
+        assert answer.status_code == 202, answer.text
+        statuses.append(await status_when_complete(admin, answer.json()["upload_id"]))
+    assert (statuses[0]["ready"], statuses[0]["rejected"]) == (3, 0)
+    assert (statuses[1]["ready"], statuses[1]["rejected"]) == (0, 3)

@@ -62,6 +62,7 @@ def row(n: int, cells: dict) -> MemberRowParsed:
         region="CA",
         row_number=n,
         cells=cells,
+        total_rows=4,
         actor=ACTOR,
     )
 

@@ -14,12 +14,27 @@ from shared.pii import ssn_hash
 from tests.support import member
 
 ACTOR = Actor(user_id="admin1", role="group_admin")
+ROWS = "enrollment.member-row-parsed.v1"
 
 
-async def test_rows_are_classified_against_the_reference_projection():
+def parsed(upload_id: str, n: int, cells: dict, total: int) -> MemberRowParsed:
+    return MemberRowParsed(
+        event_id=f"{upload_id}:row:{n}",
+        correlation_id="c1",
+        upload_id=upload_id,
+        group_id="230001",
+        region="CA",
+        row_number=n,
+        cells=cells,
+        total_rows=total,
+        actor=ACTOR,
+    )
+
+
+async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_members():
     settings = ValidationSettings(app_env="test")
-    deps = Deps(store=InMemoryReferenceStore())
-    broker = build_broker(settings, deps)
+    store = InMemoryReferenceStore()
+    broker = build_broker(settings, Deps(store=store))
     out: list[ApplicationClassified] = []
 
     @broker.subscriber("enrollment.application-classified.v1")
@@ -54,24 +69,23 @@ async def test_rows_are_classified_against_the_reference_projection():
             ),
             "reference.member-enrolled.v1",
         )
-        for n, cells in enumerate([member(1), member(2, ssn="12"), member(3, ssn="223-45-6789")], start=2):
-            await br.publish(
-                MemberRowParsed(
-                    correlation_id="c1",
-                    upload_id="u1",
-                    group_id="230001",
-                    region="CA",
-                    row_number=n,
-                    cells=cells,
-                    actor=ACTOR,
-                ),
-                "enrollment.member-row-parsed.v1",
-            )
+        rows = [member(1), member(2, ssn="12"), member(3, ssn="223-45-6789")]
+        await br.publish(parsed("u1", 4, rows[0], 3), ROWS)
+        await br.publish(parsed("u1", 5, rows[1], 3), ROWS)
+        assert out == []  # the file is not complete yet
+        await br.publish(parsed("u1", 6, rows[2], 3), ROWS)
+        assert [(m.application_id, m.status) for m in out] == [
+            ("u1-0004", "ready"),
+            ("u1-0005", "error"),
+            ("u1-0006", "rejected"),
+        ]
+        assert store.staged == {}  # rows with personal data are not kept once classified
 
-    assert [(m.application_id, m.status) for m in out] == [
-        ("u1-0002", "ready"),
-        ("u1-0003", "error"),
-        ("u1-0004", "rejected"),
-    ]
+        await br.publish(parsed("u1", 6, rows[2], 3), ROWS)  # a late redelivery
+        assert len(out) == 3 and store.staged == {}
+
+        await br.publish(parsed("u2", 4, member(1), 1), ROWS)  # the same member in another file
+    assert out[-1].application_id == "u2-0004" and out[-1].status == "rejected"
+    assert [i.code for i in out[-1].issues] == ["already_pending"]
     assert all(m.correlation_id == "c1" and m.actor == ACTOR for m in out)
     assert out[1].issues[0].column == "SSN" and out[1].ssn_hash is None
