@@ -84,6 +84,7 @@ def start_stack(
     ports = ports or DEFAULT_PORTS
     env["UPLOAD_URL"] = f"http://127.0.0.1:{ports['upload']}"
     env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
+    env["APPLICATIONS_URL"] = f"http://127.0.0.1:{ports['applications']}"
     stack = Stack(env, ports, data_dir / "logs", embedded)
     stack.log_dir.mkdir(parents=True, exist_ok=True)
     try:

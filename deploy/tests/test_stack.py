@@ -53,10 +53,13 @@ def test_asyncapi_document_lists_every_subscription_and_publication():
         "validation.groups",
         "validation.members",
         "validation.rows",
+        "validation.edits",
+        "validation.lifecycle",
         "applications.classified",
         "dashboard.groups",
         "dashboard.members",
         "dashboard.uploads",
         "dashboard.applications",
+        "dashboard.lifecycle",
     }
-    assert len(channels) - len(subscriptions) == 4  # one publisher per produced topic
+    assert len(channels) - len(subscriptions) == 6  # one publisher per produced topic

@@ -1,25 +1,25 @@
-"""The applications service's own store."""
+"""The applications service's own store: applications and their agreements."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
+from gridfs import AsyncGridFSBucket
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import upsert_unless_newer
 
 
-class ApplicationStore(Protocol):
-    async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None: ...
-    async def get(self, application_id: str) -> dict[str, Any] | None: ...
-
-
 class MongoApplicationStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self._apps = db["applications"]
+        self.agreements = AsyncGridFSBucket(db, bucket_name="arbitration_agreements")
 
     async def create_indexes(self) -> None:
-        await self._apps.create_index([("upload_id", 1), ("status", 1)])
+        await self._apps.create_index([("upload_id", 1), ("status", 1), ("row_number", 1)])
+        await self._apps.create_index([("status", 1), ("expires_at", 1)])
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         await upsert_unless_newer(self._apps, docs)
@@ -27,8 +27,28 @@ class MongoApplicationStore:
     async def get(self, application_id: str) -> dict[str, Any] | None:
         return await self._apps.find_one({"_id": application_id})
 
+    async def transition(
+        self, application: dict[str, Any], to_status: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """Move one application to a status if nobody changed it meanwhile
+        (same status, same revision); returns the new document, or None."""
+        return await self._apps.find_one_and_update(
+            {"_id": application["_id"], "status": application["status"], "revision": application["revision"]},
+            {"$set": {"status": to_status, "revision": application["revision"] + 1, **(extra or {})}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        cursor = self._apps.find({"upload_id": upload_id, "status": {"$in": list(statuses)}}).sort("row_number", 1)
+        return await cursor.to_list()
+
+    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        return await self._apps.find({"status": "saved", "expires_at": {"$lte": now}}).limit(limit).to_list()
+
 
 class InMemoryApplicationStore:
+    """For unit tests: the same behaviour as MongoApplicationStore, in a dict."""
+
     def __init__(self) -> None:
         self.apps: dict[str, dict[str, Any]] = {}
 
@@ -36,7 +56,26 @@ class InMemoryApplicationStore:
         for app_id, doc in docs:
             current = self.apps.get(app_id)
             if current is None or current["revision"] <= doc["revision"]:
-                self.apps[app_id] = {"_id": app_id, **doc}
+                self.apps[app_id] = {**(current or {}), "_id": app_id, **doc}
 
     async def get(self, application_id: str) -> dict[str, Any] | None:
         return self.apps.get(application_id)
+
+    async def transition(
+        self, application: dict[str, Any], to_status: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        current = self.apps.get(application["_id"])
+        if current is None or (current["status"], current["revision"]) != (
+            application["status"],
+            application["revision"],
+        ):
+            return None
+        current.update({"status": to_status, "revision": current["revision"] + 1, **(extra or {})})
+        return dict(current)
+
+    async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        found = [dict(a) for a in self.apps.values() if a["upload_id"] == upload_id and a["status"] in statuses]
+        return sorted(found, key=lambda a: a["row_number"])
+
+    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        return [dict(a) for a in self.apps.values() if a["status"] == "saved" and a["expires_at"] <= now][:limit]

@@ -12,7 +12,7 @@ from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
 from shared.mongo import upsert_unless_newer
 
-from .domain import STATUSES, group_document
+from .domain import STATUSES, application_row, group_document
 
 
 class ReadModels:
@@ -21,11 +21,14 @@ class ReadModels:
         self.members = db["enrolled_members"]
         self.uploads = db["uploads"]
         self.upload_applications = db["upload_applications"]
+        self.transactions = db["transactions"]
 
     async def create_indexes(self) -> None:
         await self.groups.create_index([("broker_id", 1), ("renewal_date", 1)])
         await self.members.create_index([("group_id", 1)])
         await self.upload_applications.create_index([("upload_id", 1), ("status", 1), ("row_number", 1)])
+        await self.upload_applications.create_index([("group_id", 1), ("status", 1)])
+        await self.transactions.create_index([("group_id", 1), ("created_at", -1)])
 
     # --- projections -------------------------------------------------------
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
@@ -75,6 +78,12 @@ class ReadModels:
     async def upsert_upload_applications(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         await upsert_unless_newer(self.upload_applications, docs)
 
+    async def upsert_transactions(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
+        if docs:
+            await self.transactions.bulk_write(
+                [UpdateOne({"_id": _id}, {"$setOnInsert": doc}, upsert=True) for _id, doc in docs], ordered=False
+            )
+
     async def refresh_counts(self, upload_ids: set[str], group_of: dict[str, str]) -> None:
         """Counts are recounted from the application rows, never incremented,
         so a redelivered event cannot count twice."""
@@ -102,6 +111,32 @@ class ReadModels:
 
     async def get_upload(self, upload_id: str) -> dict | None:
         return await self.uploads.find_one({"_id": upload_id})
+
+    async def page_of_applications(self, query: dict[str, Any], page: int, page_size: int) -> dict[str, Any]:
+        total = await self.upload_applications.count_documents(query)
+        cursor = (
+            self.upload_applications.find(query)
+            .sort([("upload_id", 1), ("row_number", 1)])
+            .skip((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return {
+            "items": [application_row(d) async for d in cursor],
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+        }
+
+    async def get_application(self, application_id: str) -> dict | None:
+        doc = await self.upload_applications.find_one({"_id": application_id})
+        return application_row(doc) if doc else None
+
+    async def page_of_transactions(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:
+        query = {"group_id": group_id}
+        total = await self.transactions.count_documents(query)
+        cursor = self.transactions.find(query).sort("created_at", -1).skip((page - 1) * page_size).limit(page_size)
+        items = [{"transaction_id": d.pop("_id"), **d} async for d in cursor]
+        return {"items": items, "total": total, "page": page, "page_size": page_size}
 
     async def counts(self) -> dict[str, int]:
         return {"groups": await self.groups.count_documents({})}

@@ -1,5 +1,7 @@
 """Dashboard service: read models fed by events, and the queries over them."""
 
+from typing import Annotated, Literal
+
 from fastapi import FastAPI, HTTPException, Query
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
@@ -8,7 +10,7 @@ from shared.kafka import make_broker
 from shared.service import connected, kafka_health
 
 from .adapters import ReadModels
-from .domain import upload_progress
+from .domain import STATUSES, upload_progress
 from .handlers import Deps, register
 from .settings import DashboardSettings
 
@@ -48,6 +50,39 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
         found = await deps.models.get_group(group_id)
         if found is None:
             raise HTTPException(404, "group not found")
+        return found
+
+    @app.get("/uploads/{upload_id}/applications")
+    async def upload_applications(
+        upload_id: str,
+        status: Literal[STATUSES] | None = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=250)] = 25,
+    ) -> dict:
+        """One tab of an upload (ready, error, rejected, ...), a page at a time, by row."""
+        query = {"upload_id": upload_id, **({"status": status} if status else {})}
+        return await deps.models.page_of_applications(query, page, page_size)
+
+    @app.get("/groups/{group_id}/saved-applications")
+    async def saved_applications(
+        group_id: str, page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25
+    ) -> dict:
+        """The group's applications saved for later."""
+        return await deps.models.page_of_applications({"group_id": group_id, "status": "saved"}, page, page_size)
+
+    @app.get("/groups/{group_id}/transactions")
+    async def transactions(
+        group_id: str, page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25
+    ) -> dict:
+        """The group's transaction history, newest first."""
+        return await deps.models.page_of_transactions(group_id, page, page_size)
+
+    @app.get("/applications/{application_id}")
+    async def application(application_id: str) -> dict:
+        """One application's list line (no personal data)."""
+        found = await deps.models.get_application(application_id)
+        if found is None:
+            raise HTTPException(404, "application not found")
         return found
 
     @app.get("/uploads/{upload_id}")

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.contracts.applications import ApplicationRecorded
+from shared.contracts.applications import (
+    ApplicationDeleted,
+    ApplicationEdited,
+    ApplicationExpired,
+    ApplicationLifecycleEvent,
+    ApplicationRecorded,
+    ApplicationSavedForLater,
+    ApplicationSubmitted,
+)
 from shared.contracts.reference import GroupRegistered
 
-STATUSES = ("ready", "error", "rejected")
+VERDICTS = ("ready", "error", "rejected")
+STATUSES = (*VERDICTS, "validating", "saved", "submitted", "deleted", "expired")
+LIFECYCLE_STATUS = {
+    ApplicationEdited: "validating",
+    ApplicationDeleted: "deleted",
+    ApplicationSavedForLater: "saved",
+    ApplicationExpired: "expired",
+    ApplicationSubmitted: "submitted",
+}
+PENDING_KP_REVIEW = "Pending KP Review"
 
 
 def group_document(event: GroupRegistered) -> dict[str, Any]:
@@ -35,6 +52,43 @@ def upload_application_document(event: ApplicationRecorded) -> dict[str, Any]:
     }
 
 
+def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
+    """What a lifecycle event changes in an upload's application row."""
+    doc: dict[str, Any] = {
+        "upload_id": event.upload_id,
+        "group_id": event.group_id,
+        "row_number": event.row_number,
+        "status": LIFECYCLE_STATUS[type(event)],
+        "revision": event.revision,
+    }
+    if isinstance(event, ApplicationSavedForLater):
+        doc["expires_at"] = event.expires_at
+    if isinstance(event, ApplicationEdited):
+        doc["member"] = event.member.model_dump()
+        doc["issues"] = []
+    if isinstance(event, ApplicationSubmitted):
+        doc["confirmation_id"] = event.confirmation_id
+        doc["member"] = event.member.model_dump()
+    return doc
+
+
+def transaction_document(event: ApplicationSubmitted) -> dict[str, Any]:
+    """A submitted application as a row of the group's transaction history."""
+    name = " ".join(p for p in (event.member.first_name, event.member.last_name) if p)
+    return {
+        "group_id": event.group_id,
+        "application_id": event.application_id,
+        "upload_id": event.upload_id,
+        "kind": "Enrollment",
+        "source": "Mass Enrollment",
+        "status": PENDING_KP_REVIEW,
+        "member_name": name,
+        "ssn_last4": event.member.ssn_last4,
+        "created_at": event.occurred_at,
+        "created_by": event.actor.user_id if event.actor else None,
+    }
+
+
 def upload_progress(doc: dict[str, Any]) -> dict[str, Any]:
     """The answer to "how far is this upload": counts, and complete once every row is classified.
 
@@ -54,4 +108,19 @@ def upload_progress(doc: dict[str, Any]) -> dict[str, Any]:
         "classified": classified,
         **counts,
         "complete": complete,
+    }
+
+
+def application_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """One line of a Ready / Error / Rejected / saved list."""
+    return {
+        "application_id": doc["_id"],
+        "upload_id": doc.get("upload_id"),
+        "group_id": doc.get("group_id"),
+        "row_number": doc.get("row_number"),
+        "status": doc.get("status"),
+        "issues": doc.get("issues", []),
+        "member": doc.get("member"),
+        "confirmation_id": doc.get("confirmation_id"),
+        "expires_at": doc.get("expires_at"),
     }

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
-from shared.contracts.applications import ApplicationRecorded
+from shared.contracts.applications import ApplicationRecorded, ApplicationSubmitted, LifecycleEvent
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import UploadAccepted
 
 from .adapters import ReadModels
-from .domain import upload_application_document
+from .domain import lifecycle_document, transaction_document, upload_application_document
 from .settings import DashboardSettings
 
 
@@ -51,5 +51,17 @@ def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> No
     async def on_applications_recorded(events: list[ApplicationRecorded]) -> None:
         await deps.models.upsert_upload_applications(
             [(e.application_id, upload_application_document(e)) for e in events]
+        )
+        await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})
+
+    @broker.subscriber(
+        topics.application_lifecycle, group_id=f"{group}.lifecycle", title=f"{group}.lifecycle", **consume
+    )
+    async def on_application_lifecycle(events: list[LifecycleEvent]) -> None:
+        """Edited, saved, deleted, expired and submitted applications change
+        their lists and counts; submitted ones enter the transaction history."""
+        await deps.models.upsert_upload_applications([(e.application_id, lifecycle_document(e)) for e in events])
+        await deps.models.upsert_transactions(
+            [(e.confirmation_id, transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
         )
         await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})

@@ -6,9 +6,9 @@ No business logic and no business data: it asks the services.
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Cookie, Depends, FastAPI, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Cookie, Depends, FastAPI, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -30,6 +30,10 @@ class SignIn(BaseModel):
     password: str
 
 
+class EditBody(BaseModel):
+    cells: dict[str, str | None]
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
 
@@ -39,7 +43,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         users = UserStore(client[settings.database], settings.session_secret.get_secret_value(), settings.session_hours)
         await users.create_indexes()
         app.state.users = users
-        app.state.services = Services(settings.upload_url, settings.dashboard_url, settings.service_timeout_seconds)
+        app.state.services = Services(
+            settings.upload_url, settings.dashboard_url, settings.applications_url, settings.service_timeout_seconds
+        )
         try:
             yield
         finally:
@@ -81,6 +87,30 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if group is None or not can_see_group(user, group):
             raise HTTPException(404, f"Group {group_id} not found.")
         return group
+
+    async def visible_upload(upload_id: str, user: User, svc: Services) -> dict:
+        record = await svc.upload_record(upload_id)
+        if record is None:
+            raise HTTPException(404, f"Upload {upload_id} not found.")
+        await visible_group(record["group_id"], user, svc)
+        return record
+
+    async def visible_application(application_id: str, user: User, svc: Services) -> dict:
+        found = await svc.application(application_id)
+        if found is None:
+            raise HTTPException(404, f"Application {application_id} not found.")
+        await visible_group(found["group_id"], user, svc)
+        return found
+
+    def enroller(user: User) -> None:
+        if not can_enroll(user):
+            raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
+
+    def relay(answer, service: str) -> JSONResponse:
+        """A service's answer passed on as it is, but for its failures."""
+        if answer.status_code >= 500 or "json" not in answer.headers.get("content-type", ""):
+            raise ServiceError(service, answer.status_code)
+        return JSONResponse(answer.json(), status_code=answer.status_code)
 
     api = APIRouter(prefix="/api/v1")
 
@@ -197,6 +227,85 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             } | {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
         await visible_group(progress["group_id"], user, svc)
         return progress
+
+    Page = Annotated[int, Query(ge=1)]
+    PageSize = Annotated[int, Query(ge=1, le=250)]
+
+    @api.get("/uploads/{upload_id}/applications")
+    async def upload_applications(
+        upload_id: str,
+        user: CurrentUser,
+        svc: ServicesDep,
+        status: str | None = None,
+        page: Page = 1,
+        page_size: PageSize = 25,
+    ):
+        """One tab of an upload (status ready, error, rejected, saved, submitted...), a page at a time."""
+        await visible_upload(upload_id, user, svc)
+        params = {"page": page, "page_size": page_size, **({"status": status} if status else {})}
+        return relay(await svc.read(f"/uploads/{upload_id}/applications", params), "dashboard")
+
+    @api.post("/uploads/{upload_id}/submit-ready")
+    async def submit_ready(upload_id: str, user: CurrentUser, svc: ServicesDep):
+        """Submit Ready Applications: answers how many were submitted and their confirmation IDs."""
+        await visible_upload(upload_id, user, svc)
+        enroller(user)
+        return relay(await svc.act(user, "POST", f"/uploads/{upload_id}/submit-ready"), "applications")
+
+    @api.post("/uploads/{upload_id}/delete-errors")
+    async def delete_errors(upload_id: str, user: CurrentUser, svc: ServicesDep):
+        """Delete All Error Applications of an upload."""
+        await visible_upload(upload_id, user, svc)
+        enroller(user)
+        return relay(await svc.act(user, "POST", f"/uploads/{upload_id}/delete-errors"), "applications")
+
+    @api.get("/applications/{application_id}")
+    async def view_application(application_id: str, user: CurrentUser, svc: ServicesDep) -> dict:
+        """One application with the member's data, its status and issues (the reason when rejected)."""
+        return await visible_application(application_id, user, svc)
+
+    @api.put("/applications/{application_id}")
+    async def edit_application(application_id: str, body: EditBody, user: CurrentUser, svc: ServicesDep):
+        """Edit an application; it is validated again (status validating, then ready, error or rejected)."""
+        await visible_application(application_id, user, svc)
+        enroller(user)
+        return relay(
+            await svc.act(user, "PUT", f"/applications/{application_id}", {"cells": body.cells}), "applications"
+        )
+
+    @api.post("/applications/{application_id}/{action}")
+    async def application_action(
+        application_id: str, action: Literal["save", "submit"], user: CurrentUser, svc: ServicesDep
+    ):
+        """Save for Later (30 days) or Submit one application."""
+        await visible_application(application_id, user, svc)
+        enroller(user)
+        return relay(await svc.act(user, "POST", f"/applications/{application_id}/{action}"), "applications")
+
+    @api.delete("/applications/{application_id}")
+    async def delete_application(application_id: str, user: CurrentUser, svc: ServicesDep):
+        """Delete an application."""
+        await visible_application(application_id, user, svc)
+        enroller(user)
+        return relay(await svc.act(user, "DELETE", f"/applications/{application_id}"), "applications")
+
+    @api.get("/groups/{group_id}/mass-enrollment/saved")
+    async def saved_applications(
+        group_id: str, user: CurrentUser, svc: ServicesDep, page: Page = 1, page_size: PageSize = 25
+    ):
+        """The group's applications saved for later, with the day each expires."""
+        await visible_group(group_id, user, svc)
+        params = {"page": page, "page_size": page_size}
+        return relay(await svc.read(f"/groups/{group_id}/saved-applications", params), "dashboard")
+
+    @api.get("/groups/{group_id}/transactions")
+    async def group_transactions(
+        group_id: str, user: CurrentUser, svc: ServicesDep, page: Page = 1, page_size: PageSize = 25
+    ):
+        """The group's transaction history (submitted applications: Pending KP Review)."""
+        await visible_group(group_id, user, svc)
+        params = {"page": page, "page_size": page_size}
+        return relay(await svc.read(f"/groups/{group_id}/transactions", params), "dashboard")
 
     app.include_router(api)
 

@@ -42,13 +42,25 @@ def _identity(user: User, correlation_id: str | None = None) -> dict[str, str]:
 
 
 class Services:
-    def __init__(self, upload_url: str, dashboard_url: str, timeout: float) -> None:
+    def __init__(self, upload_url: str, dashboard_url: str, applications_url: str, timeout: float) -> None:
         self.upload = _Client("upload", upload_url, timeout)
         self.dashboard = _Client("dashboard", dashboard_url, timeout)
+        self.applications = _Client("applications", applications_url, timeout)
 
     async def close(self) -> None:
-        await self.upload.aclose()
-        await self.dashboard.aclose()
+        for client in (self.upload, self.dashboard, self.applications):
+            await client.aclose()
+
+    async def application(self, application_id: str) -> dict | None:
+        return _json_or_none(await self.applications.get(f"/applications/{application_id}"))
+
+    async def act(self, user: User, method: str, path: str, body: dict | None = None) -> httpx.Response:
+        """A command to the applications service, with the caller's identity."""
+        return await self.applications.request(method, path, json=body, headers=_identity(user))
+
+    async def read(self, path: str, params: dict | None = None) -> httpx.Response:
+        """A query to the dashboard's read models."""
+        return await self.dashboard.get(path, params=params)
 
     async def groups(self, params: dict) -> list[dict]:
         return _json(await self.dashboard.get("/groups", params=params))

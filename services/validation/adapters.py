@@ -27,6 +27,7 @@ class ReferenceStore(Protocol):
     async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]: ...
     async def claim(self, group_id: str, claims: dict[str, str]) -> None: ...
     async def finish_upload(self, upload_id: str) -> None: ...
+    async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None: ...
 
 
 class MongoReferenceStore:
@@ -41,6 +42,7 @@ class MongoReferenceStore:
     async def create_indexes(self) -> None:
         await self._members.create_index([("group_id", 1), ("ssn_hash", 1)])
         await self._staged.create_index([("upload_id", 1)])
+        await self._claims.create_index([("application_id", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await self._groups.bulk_write(
@@ -122,6 +124,14 @@ class MongoReferenceStore:
                 ordered=False,
             )
 
+    async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
+        """The applications no longer hold their members (deleted, expired, or
+        edited to another SSN: ``keep`` is the hash the edited one still holds)."""
+        query: dict[str, Any] = {"application_id": {"$in": sorted(application_ids)}}
+        if keep:
+            query["ssn_hash"] = {"$ne": keep}
+        await self._claims.delete_many(query)
+
     async def finish_upload(self, upload_id: str) -> None:
         await self._finished.update_one({"_id": upload_id}, {"$set": {"classified_at": utcnow()}}, upsert=True)
         await self._staged.delete_many({"upload_id": upload_id})
@@ -176,6 +186,11 @@ class InMemoryReferenceStore:
     async def claim(self, group_id: str, claims: dict[str, str]) -> None:
         for h, a in claims.items():
             self.claims.setdefault(f"{group_id}:{h}", a)
+
+    async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
+        self.claims = {
+            k: a for k, a in self.claims.items() if a not in application_ids or (keep and k.endswith(f":{keep}"))
+        }
 
     async def finish_upload(self, upload_id: str) -> None:
         self.finished.add(upload_id)

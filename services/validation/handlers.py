@@ -9,7 +9,13 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
-from shared.contracts.applications import ApplicationClassified
+from shared.contracts.applications import (
+    ApplicationClassified,
+    ApplicationDeleted,
+    ApplicationExpired,
+    LifecycleEvent,
+    ValidateApplication,
+)
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import MemberRowParsed
@@ -58,6 +64,21 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.store.upsert_members(events)
 
+    @broker.subscriber(topics.validate_application, group_id=f"{group}.edits", title=f"{group}.edits", **consume)
+    async def on_validate_application(commands: list[ValidateApplication]) -> None:
+        """Classify edited applications again, within their file."""
+        for command in commands:
+            await revalidate(command, deps.store, classified, pii_key, date.today())
+
+    @broker.subscriber(
+        topics.application_lifecycle, group_id=f"{group}.lifecycle", title=f"{group}.lifecycle", **consume
+    )
+    async def on_application_lifecycle(events: list[LifecycleEvent]) -> None:
+        """Deleted and expired applications no longer hold their members."""
+        ended = {e.application_id for e in events if isinstance(e, ApplicationDeleted | ApplicationExpired)}
+        if ended:
+            await deps.store.release_claims(ended)
+
     @broker.subscriber(topics.member_row_parsed, group_id=f"{group}.rows", title=f"{group}.rows", **consume)
     async def on_member_rows_parsed(rows: list[MemberRowParsed]) -> None:
         """Keep rows until their file is complete, then classify the whole file.
@@ -67,6 +88,50 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         for upload_id, total in totals.items():
             if await deps.store.staged_count(upload_id) >= total:
                 await classify_upload(upload_id, deps.store, classified, pii_key, date.today())
+
+
+async def _context(store: ReferenceStore, group_id: str, region: str, rows, pii_key: str, today: date) -> Context:
+    def hash_ssn(digits: str) -> str:
+        return ssn_hash(digits, pii_key)
+
+    hashes = {hash_ssn(d) for r in rows for key in ("ssn", "subscriber_ssn") if (d := ssn_digits(r.cells.get(key)))}
+    return Context(
+        group=await store.group(group_id),
+        region=region,
+        enrolled=frozenset(await store.enrolled_hashes(group_id, hashes)),
+        pending=await store.pending_claims(group_id, hashes),
+        today=today,
+        hash_ssn=hash_ssn,
+    )
+
+
+async def revalidate(
+    command: ValidateApplication, store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
+) -> None:
+    rows = [RowIn(r.row_number, r.application_id, r.cells) for r in command.file_rows]
+    rows.append(RowIn(command.row_number, command.application_id, command.cells))
+    rows.sort(key=lambda r: r.row_number)
+    context = await _context(store, command.group_id, command.region, rows, pii_key, today)
+    verdict = classify_file(rows, context)[command.row_number]
+    await store.release_claims({command.application_id}, keep=verdict.ssn_hash)
+    if verdict.ssn_hash and verdict.status != "rejected":
+        await store.claim(command.group_id, {verdict.ssn_hash: command.application_id})
+    message = ApplicationClassified(
+        event_id=f"{command.application_id}:classified:{command.revision}",
+        correlation_id=command.correlation_id,
+        application_id=command.application_id,
+        upload_id=command.upload_id,
+        group_id=command.group_id,
+        region=command.region,
+        row_number=command.row_number,
+        status=verdict.status,
+        issues=verdict.issues,
+        cells=command.cells,
+        ssn_hash=verdict.ssn_hash,
+        revision=command.revision,
+        actor=command.actor,
+    )
+    await publisher.publish(message, key=command.group_id.encode())
 
 
 async def classify_upload(
@@ -109,6 +174,7 @@ async def classify_upload(
             application_id=application_id(upload_id, row.row_number),
             upload_id=upload_id,
             group_id=row.group_id,
+            region=row.region,
             row_number=row.row_number,
             status=verdicts[row.row_number].status,
             issues=verdicts[row.row_number].issues,

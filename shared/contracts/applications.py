@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from .envelope import Actor, Envelope
 
 ApplicationStatus = Literal["ready", "error", "rejected"]
+# Where an application is in its life; the first three are validation's verdicts.
+LifecycleStatus = Literal["ready", "error", "rejected", "validating", "saved", "submitted", "deleted", "expired"]
 
 
 class Issue(BaseModel):
@@ -28,6 +31,7 @@ class ApplicationClassified(Envelope):
     application_id: str = Field(description="Deterministic: upload id and row number")
     upload_id: str
     group_id: str
+    region: str
     row_number: int
     status: ApplicationStatus
     issues: list[Issue]
@@ -58,3 +62,78 @@ class ApplicationRecorded(Envelope):
     issues: list[Issue]
     member: MemberSummary
     revision: int
+
+
+class FileRow(BaseModel):
+    """Another row of the same file, for the rules that look across rows."""
+
+    application_id: str
+    row_number: int
+    cells: dict[str, str | None]
+
+
+class ValidateApplication(Envelope):
+    """Command: classify an edited application again. Internal: carries cells in clear.
+
+    ``file_rows`` are the other open applications of the same file, so family
+    and duplicate rules see them; validation answers with ApplicationClassified
+    at the same ``revision``.
+    """
+
+    type: Literal["ValidateApplication"] = "ValidateApplication"
+    application_id: str
+    upload_id: str
+    group_id: str
+    region: str
+    row_number: int
+    cells: dict[str, str | None]
+    file_rows: list[FileRow]
+    revision: int = Field(ge=2)
+    actor: Actor
+
+
+class ApplicationLifecycleEvent(Envelope):
+    """Something a user (or the 30-day expiry) did to an application."""
+
+    application_id: str
+    upload_id: str
+    group_id: str
+    row_number: int
+    revision: int = Field(description="The application's version after this change; newer wins in read models")
+    actor: Actor | None = Field(description="None when the system acted (expiry)")
+
+
+class ApplicationEdited(ApplicationLifecycleEvent):
+    """The user changed the application; it is being validated again."""
+
+    type: Literal["ApplicationEdited"] = "ApplicationEdited"
+    member: MemberSummary
+
+
+class ApplicationDeleted(ApplicationLifecycleEvent):
+    type: Literal["ApplicationDeleted"] = "ApplicationDeleted"
+
+
+class ApplicationSavedForLater(ApplicationLifecycleEvent):
+    type: Literal["ApplicationSavedForLater"] = "ApplicationSavedForLater"
+    expires_at: datetime
+
+
+class ApplicationExpired(ApplicationLifecycleEvent):
+    """A saved application was not finished within its 30 days."""
+
+    type: Literal["ApplicationExpired"] = "ApplicationExpired"
+
+
+class ApplicationSubmitted(ApplicationLifecycleEvent):
+    """Submitted for KP review, with the confirmation ID the user keeps for tracking."""
+
+    type: Literal["ApplicationSubmitted"] = "ApplicationSubmitted"
+    confirmation_id: str = Field(examples=["ME-7F3K-9Q2D"])
+    member: MemberSummary
+
+
+LifecycleEvent = Annotated[
+    ApplicationEdited | ApplicationDeleted | ApplicationSavedForLater | ApplicationExpired | ApplicationSubmitted,
+    Field(discriminator="type"),
+]

@@ -10,6 +10,8 @@ UPLOAD_ACCEPTED = "enrollment.upload-accepted.v1"
 MEMBER_ROW_PARSED = "enrollment.member-row-parsed.v1"
 APPLICATION_CLASSIFIED = "enrollment.application-classified.v1"
 APPLICATION_RECORDED = "enrollment.application-recorded.v1"
+VALIDATE_APPLICATION = "enrollment.validate-application.v1"
+APPLICATION_LIFECYCLE = "enrollment.application-lifecycle.v1"
 
 ALL = (
     GROUP_REGISTERED,
@@ -18,6 +20,8 @@ ALL = (
     MEMBER_ROW_PARSED,
     APPLICATION_CLASSIFIED,
     APPLICATION_RECORDED,
+    VALIDATE_APPLICATION,
+    APPLICATION_LIFECYCLE,
 )
 
 

@@ -125,6 +125,7 @@ def classified(n: int, status: str = "ready", revision: int = 1) -> ApplicationC
         application_id=f"u1-{n:04d}",
         upload_id="u1",
         group_id="230001",
+        region="CA",
         row_number=n,
         status=status,
         issues=[],
@@ -206,6 +207,7 @@ async def test_dashboard_projects_upload_progress_without_double_counting(common
             "ready": 1,
             "error": 1,
             "rejected": 1,
+            **{s: 0 for s in ("validating", "saved", "submitted", "deleted", "expired")},
             "complete": True,
         }
         groups = (await http.get("/groups", params={"broker_id": "broker1"})).json()

@@ -1,9 +1,15 @@
-from services.dashboard.domain import upload_progress
+from datetime import UTC, datetime
+
+from services.dashboard.domain import lifecycle_document, transaction_document, upload_progress
+from shared.contracts.applications import ApplicationSavedForLater, ApplicationSubmitted, MemberSummary
+from shared.contracts.envelope import Actor
+
+NONE_YET = {"validating": 0, "saved": 0, "submitted": 0, "deleted": 0, "expired": 0}
 
 
 def test_upload_is_processing_until_every_row_is_classified():
     doc = {"_id": "u1", "group_id": "g", "total_rows": 3, "ready": 1, "error": 1}
-    assert upload_progress(doc) | {} == {
+    assert upload_progress(doc) == {
         "upload_id": "u1",
         "group_id": "g",
         "file_name": None,
@@ -13,11 +19,44 @@ def test_upload_is_processing_until_every_row_is_classified():
         "ready": 1,
         "error": 1,
         "rejected": 0,
+        **NONE_YET,
         "complete": False,
     }
     done = upload_progress({**doc, "rejected": 1})
     assert done["complete"] is True and done["status"] == "complete" and done["classified"] == 3
 
 
+def test_rows_acted_on_still_count_as_classified():
+    doc = {"_id": "u1", "total_rows": 3, "ready": 1, "submitted": 1, "deleted": 1}
+    assert upload_progress(doc)["complete"] is True
+
+
 def test_counts_before_the_total_is_known_are_not_complete():
     assert upload_progress({"_id": "u1", "ready": 5})["complete"] is False
+
+
+def fields(**over):
+    return {
+        "correlation_id": "c",
+        "application_id": "u1-0004",
+        "upload_id": "u1",
+        "group_id": "230001",
+        "row_number": 4,
+        "revision": 3,
+        "actor": Actor(user_id="admin1", role="group_admin"),
+        **over,
+    }
+
+
+MEMBER = MemberSummary(first_name="Ana", last_name="Lee", subgroup_id="0001", ssn_last4="6789")
+
+
+def test_lifecycle_events_set_status_and_their_own_fields():
+    until = datetime(2026, 12, 23, tzinfo=UTC)
+    saved = lifecycle_document(ApplicationSavedForLater(**fields(), expires_at=until))
+    assert saved["status"] == "saved" and saved["expires_at"] == until and saved["revision"] == 3
+    submitted = ApplicationSubmitted(**fields(), confirmation_id="ME-ABCD-EF12", member=MEMBER)
+    assert lifecycle_document(submitted)["confirmation_id"] == "ME-ABCD-EF12"
+    history = transaction_document(submitted)
+    assert history["status"] == "Pending KP Review" and history["member_name"] == "Ana Lee"
+    assert history["kind"] == "Enrollment" and history["created_by"] == "admin1"
