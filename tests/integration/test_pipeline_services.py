@@ -248,3 +248,22 @@ async def test_a_failed_write_is_redelivered_because_its_offset_was_not_committe
         assert [v["application_id"] for _, v in out] == ["u1-0002"]
         assert flaky.calls == 2  # failed, sought back, delivered again
         assert (await flaky.store.get("u1-0002"))["status"] == "ready"
+
+
+async def test_a_saved_application_expires_and_the_expiry_is_published(common, prefix, topics, infra):
+    settings = ApplicationsSettings(
+        **common, database=db_name(prefix, "applications"), save_for_later_seconds=1, expiry_sweep_seconds=0.2
+    )
+    app = applications_app(settings)
+    identity = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker"}
+    async with running(app) as http:
+        await publish(infra, topics.application_classified, classified(2, "error"))
+        await eventually(lambda: app.state.deps.store.get("u1-0002"))
+        saved = await http.post("/applications/u1-0002/save", headers=identity)
+        assert saved.status_code == 200 and saved.json()["status"] == "saved"
+        out = await read_topic(infra.kafka_bootstrap, topics.application_lifecycle, expect=2, timeout=15)
+        assert [v["type"] for _, v in out] == ["ApplicationSavedForLater", "ApplicationExpired"]
+        assert out[1][1]["actor"] is None
+        assert (await http.get("/applications/u1-0002")).json()["status"] == "expired"
+        refused = await http.post("/applications/u1-0002/submit", headers=identity)
+        assert refused.status_code == 409 and "ready" in refused.json()["detail"]

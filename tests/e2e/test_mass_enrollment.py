@@ -1,0 +1,174 @@
+"""The whole Mass Enrollment story through the gateway's API: download the
+template, fill 250 rows with a known mix, upload, fix an error, save one,
+clear the errors, read a rejection, submit the rest, and find them in the
+transaction history with their confirmation IDs."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import filled_template
+from tests.support import eventually, member
+
+pytestmark = pytest.mark.e2e
+# Members of this test: 1000-1249 (other tests use other numbers: one member
+# may hold only one open application).
+READY = [member(n) for n in range(1000, 1240)]  # 240 ready
+ERRORS = [
+    member(1240, zip="9461"),
+    member(1241, zip="ABCDE"),
+    member(1242, first_name=None),
+    member(1243, first_name=None),
+    member(1244, effective_date="2031-01-15"),
+    member(1245, gender="Q"),
+]
+REJECTED = [
+    member(1246, subgroup_id="0099"),
+    member(1247, subgroup_id="0098"),
+    member(1248, ssn=READY[0]["ssn"]),  # the same person as the first row
+    member(1249, ssn=READY[1]["ssn"]),
+]
+
+
+async def counts(client: httpx.AsyncClient, upload_id: str) -> dict:
+    return (await client.get(f"/api/v1/uploads/{upload_id}")).json()
+
+
+async def tab(client: httpx.AsyncClient, upload_id: str, status: str, page_size: int = 25, page: int = 1) -> dict:
+    answer = await client.get(
+        f"/api/v1/uploads/{upload_id}/applications", params={"status": status, "page": page, "page_size": page_size}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_mass_enrollment_from_template_to_transaction_history(sign_in):
+    admin = await sign_in("admin1")
+    (group,) = (await admin.get("/api/v1/groups")).json()
+    rows = READY + ERRORS + REJECTED
+    assert len(rows) == 250
+    content = await filled_template(admin, group, rows)
+    answer = await admin.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"], "group_name": group["name"]},
+        files={"file": ("members.xlsx", content)},
+    )
+    assert answer.status_code == 202, answer.text
+    upload_id = answer.json()["upload_id"]
+
+    async def complete():
+        status = await counts(admin, upload_id)
+        return status if status["complete"] else None
+
+    status = await eventually(complete, timeout=60)
+    assert (status["total_rows"], status["ready"], status["error"], status["rejected"]) == (250, 240, 6, 4)
+
+    # The tabs list the same numbers, a page at a time, in sheet order.
+    ready_tab = await tab(admin, upload_id, "ready", page_size=100, page=3)
+    assert ready_tab["total"] == 240 and len(ready_tab["items"]) == 40
+    assert ready_tab["items"][0]["row_number"] == 4 + 200
+    errors = (await tab(admin, upload_id, "error"))["items"]
+    assert len(errors) == 6 and all(e["issues"] for e in errors)
+    assert {i["column"] for e in errors for i in e["issues"]} == {
+        "ZIP Code",
+        "First Name",
+        "Coverage Effective Date",
+        "Gender",
+    }
+
+    # Rejected: the reason is viewable.
+    rejected = (await tab(admin, upload_id, "rejected"))["items"]
+    assert len(rejected) == 4
+    view = (await admin.get(f"/api/v1/applications/{rejected[0]['application_id']}")).json()
+    assert view["status"] == "rejected" and view["issues"][0]["severity"] == "rejected"
+    assert "Subgroup ID" in view["issues"][0]["message"]
+    assert (await admin.put(f"/api/v1/applications/{view['application_id']}", json={"cells": {}})).status_code == 409
+
+    # Fix an error: the edited application is validated again and moves to Ready.
+    bad_zip = next(e for e in errors if e["issues"][0]["column"] == "ZIP Code")
+    fixed = (await admin.get(f"/api/v1/applications/{bad_zip['application_id']}")).json()
+    fixed["cells"]["zip"] = "94612"
+    answer = await admin.put(f"/api/v1/applications/{bad_zip['application_id']}", json={"cells": fixed["cells"]})
+    assert answer.status_code == 202, answer.text
+
+    async def revalidated():
+        found = (await admin.get(f"/api/v1/applications/{bad_zip['application_id']}")).json()
+        return found if found["status"] not in ("validating", "error") else None
+
+    assert (await revalidated_within(revalidated))["status"] == "ready"
+    await eventually(lambda: counts_are(admin, upload_id, ready=241, error=5))
+
+    # Save one for later: it leaves the Error tab for the saved list, 30 days.
+    saving = errors[-1]["application_id"]
+    saved = await admin.post(f"/api/v1/applications/{saving}/save")
+    assert saved.status_code == 200 and saved.json()["status"] == "saved"
+    saved_list = await eventually(lambda: saved_applications(admin, group["group_id"], saving))
+    assert saved_list["expires_at"]
+    await eventually(lambda: counts_are(admin, upload_id, error=4, saved=1))
+
+    # Delete All Error Applications.
+    deleted = await admin.post(f"/api/v1/uploads/{upload_id}/delete-errors")
+    assert deleted.json() == {"deleted": 4}
+    await eventually(lambda: counts_are(admin, upload_id, error=0, deleted=4))
+
+    # Submit Ready Applications: how many, and a unique confirmation ID each.
+    submitted = (await admin.post(f"/api/v1/uploads/{upload_id}/submit-ready")).json()
+    assert submitted["submitted"] == 241
+    ids = [a["confirmation_id"] for a in submitted["applications"]]
+    assert len(set(ids)) == 241 and all(re.fullmatch(r"ME-[0-9A-Z]{4}-[0-9A-Z]{4}", i) for i in ids)
+    final = await eventually(lambda: counts_are(admin, upload_id, ready=0, submitted=241))
+    assert final["rejected"] == 4 and final["saved"] == 1 and final["deleted"] == 4
+    assert sum(final[s] for s in ("ready", "error", "rejected", "saved", "submitted", "deleted")) == 250
+
+    # Every submitted application is in the group's history, Pending KP Review.
+    async def history():
+        page = (await admin.get(f"/api/v1/groups/{group['group_id']}/transactions", params={"page_size": 250})).json()
+        mine = [t for t in page["items"] if t["upload_id"] == upload_id]
+        return mine if len(mine) == 241 else None
+
+    transactions = await eventually(history)
+    assert {t["transaction_id"] for t in transactions} == set(ids)
+    assert {t["status"] for t in transactions} == {"Pending KP Review"}
+    assert all("ssn" not in t or t["ssn"] is None for t in transactions)
+
+
+async def revalidated_within(check):
+    return await eventually(check, timeout=30)
+
+
+async def counts_are(client: httpx.AsyncClient, upload_id: str, **expected) -> dict | None:
+    status = await counts(client, upload_id)
+    return status if all(status[k] == v for k, v in expected.items()) else None
+
+
+async def saved_applications(client: httpx.AsyncClient, group_id: str, application_id: str) -> dict | None:
+    page = (await client.get(f"/api/v1/groups/{group_id}/mass-enrollment/saved")).json()
+    return next((a for a in page["items"] if a["application_id"] == application_id), None)
+
+
+async def test_actions_on_another_tenants_application_answer_404(sign_in):
+    admin1, admin2 = await sign_in("admin1"), await sign_in("admin2")
+    (group,) = (await admin1.get("/api/v1/groups")).json()
+    content = await filled_template(admin1, group, [member(1300)])
+    answer = await admin1.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"]},
+        files={"file": ("m.xlsx", content)},
+    )
+    upload_id = answer.json()["upload_id"]
+    (item,) = (await eventually(lambda: non_empty_tab(admin1, upload_id)))["items"]
+    app_id = item["application_id"]
+    assert (await admin2.get(f"/api/v1/applications/{app_id}")).status_code == 404
+    assert (await admin2.post(f"/api/v1/applications/{app_id}/submit")).status_code == 404
+    assert (await admin2.delete(f"/api/v1/applications/{app_id}")).status_code == 404
+    assert (await admin2.post(f"/api/v1/uploads/{upload_id}/submit-ready")).status_code == 404
+    assert (await admin2.get(f"/api/v1/uploads/{upload_id}/applications")).status_code == 404
+    reviewer = await sign_in("reviewer1")
+    assert (await reviewer.post(f"/api/v1/applications/{app_id}/submit")).status_code == 403
+    assert (await admin1.get(f"/api/v1/applications/{app_id}")).json()["status"] == "ready"
+
+
+async def non_empty_tab(client, upload_id):
+    page = await tab(client, upload_id, "ready")
+    return page if page["items"] else None
