@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.contracts.envelope import utcnow
 from shared.mongo import upsert_unless_newer
 
 
@@ -41,6 +43,27 @@ class MongoApplicationStore:
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         cursor = self._apps.find({"upload_id": upload_id, "status": {"$in": list(statuses)}}).sort("row_number", 1)
         return await cursor.to_list()
+
+    async def attach_agreement(self, application_id: str, file_name: str, data: bytes) -> dict[str, Any]:
+        """Store the PDF (one per application; a new one replaces it) and note it on the application."""
+        file_id = f"{application_id}:agreement"
+        try:
+            await self.agreements.delete(file_id)
+        except NoFile:
+            pass
+        await self.agreements.upload_from_stream_with_id(
+            file_id, file_name, data, metadata={"application_id": application_id, "content_type": "application/pdf"}
+        )
+        agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
+        await self._apps.update_one({"_id": application_id}, {"$set": {"arbitration_agreement": agreement}})
+        return agreement
+
+    async def read_agreement(self, application_id: str) -> bytes | None:
+        try:
+            stream = await self.agreements.open_download_stream(f"{application_id}:agreement")
+        except NoFile:
+            return None
+        return await stream.read()
 
     async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
         return await self._apps.find({"status": "saved", "expires_at": {"$lte": now}}).limit(limit).to_list()

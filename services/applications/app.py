@@ -6,7 +6,7 @@ import logging
 from contextlib import asynccontextmanager, suppress
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException
+from fastapi import Body, Depends, FastAPI, File, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,7 +18,7 @@ from shared.service import caller, connected, kafka_health
 
 from . import handlers
 from .adapters import MongoApplicationStore
-from .domain import ActionRefused
+from .domain import ActionRefused, check_agreement
 from .handlers import Deps, register
 from .settings import ApplicationsSettings
 
@@ -47,6 +47,7 @@ def view(app: dict[str, Any]) -> dict[str, Any]:
         "revision": app["revision"],
         "confirmation_id": app.get("confirmation_id"),
         "expires_at": app.get("expires_at"),
+        "arbitration_agreement": app.get("arbitration_agreement"),
     }
 
 
@@ -124,6 +125,31 @@ def create_app(settings: ApplicationsSettings | None = None) -> FastAPI:
     async def delete(application_id: str, actor: CallerDep) -> dict:
         """Remove an application from the enrollment."""
         return view(await handlers.delete(deps, application_id, actor))
+
+    @app.post("/applications/{application_id}/arbitration-agreement", status_code=201)
+    async def attach_agreement(application_id: str, actor: CallerDep, file: Annotated[UploadFile, File()]) -> dict:
+        """Attach a signed Member Arbitration Agreement (PDF; California and Hawaii groups)."""
+        found = await deps.store.get(application_id)
+        if found is None:
+            raise HTTPException(404, f"Application {application_id} not found.")
+        data = await file.read(settings.max_agreement_bytes + 1)
+        check_agreement(found, data, settings.max_agreement_bytes)
+        agreement = await deps.store.attach_agreement(application_id, file.filename or "agreement.pdf", data)
+        log.info("arbitration agreement attached to %s by %s", application_id, actor.user_id)
+        return agreement
+
+    @app.get("/applications/{application_id}/arbitration-agreement")
+    async def read_agreement(application_id: str) -> Response:
+        """The attached agreement, as a PDF."""
+        data = await deps.store.read_agreement(application_id)
+        if data is None:
+            raise HTTPException(404, "No arbitration agreement is attached to this application.")
+        return Response(data, media_type="application/pdf")
+
+    @app.get("/uploads/{upload_id}/applications")
+    async def of_upload(upload_id: str, status: str) -> list[dict]:
+        """An upload's applications of one status, with their values (for the error report)."""
+        return [view(a) for a in await deps.store.of_upload(upload_id, (status,))]
 
     @app.post("/uploads/{upload_id}/submit-ready")
     async def submit_ready(upload_id: str, actor: CallerDep) -> dict:

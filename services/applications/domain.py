@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from shared.contracts.applications import ApplicationClassified, ApplicationRecorded, MemberSummary
+from shared.contracts.columns import ARBITRATION_REGIONS
 from shared.pii import last4, ssn_digits
 
 # Which statuses each action starts from.
@@ -42,6 +43,27 @@ def check_action(action: str, application: dict[str, Any]) -> None:
         raise ActionRefused(409, f"{NOT_ALLOWED[action]} Application {application['_id']} is {status}.")
     if action == "submit" and application.get("classification") != "ready":
         raise ActionRefused(409, f"{NOT_ALLOWED['submit']} Application {application['_id']} has errors.")
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def check_agreement(application: dict[str, Any], data: bytes, limit: int) -> None:
+    """A Member Arbitration Agreement: California and Hawaii only, a real PDF, not too large."""
+    if application.get("region") not in ARBITRATION_REGIONS:
+        raise ActionRefused(403, "Only California and Hawaii groups can upload Member Arbitration Agreements.")
+    if application["status"] in ("deleted", "expired"):
+        raise ActionRefused(409, f"Application {application['_id']} is {application['status']}.")
+    if not data:
+        raise ActionRefused(400, "The file is empty. Choose the signed agreement (PDF).")
+    if len(data) > limit:
+        raise ActionRefused(
+            413,
+            f"The agreement is larger than {limit / 1_048_576:.0f} MB. Scan it at a lower "
+            "resolution and upload it again.",
+        )
+    if not data.startswith(PDF_MAGIC):
+        raise ActionRefused(415, "The agreement must be a PDF file; this file is not one. Save or scan it as PDF.")
 
 
 def confirmation_id(application_id: str) -> str:

@@ -245,6 +245,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         params = {"page": page, "page_size": page_size, **({"status": status} if status else {})}
         return relay(await svc.read(f"/uploads/{upload_id}/applications", params), "dashboard")
 
+    @api.get("/uploads/{upload_id}/error-report")
+    async def error_report(upload_id: str, user: CurrentUser, svc: ServicesDep) -> Response:
+        """Download the Error tab as an .xlsx in template format, each bad cell highlighted and commented."""
+        await visible_upload(upload_id, user, svc)
+        answer = await svc.upload.get(f"/uploads/{upload_id}/error-report")
+        if answer.status_code != 200:
+            return relay(answer, "upload")
+        return Response(
+            answer.content,
+            media_type=answer.headers["content-type"],
+            headers={"Content-Disposition": answer.headers["content-disposition"]},
+        )
+
     @api.post("/uploads/{upload_id}/submit-ready")
     async def submit_ready(upload_id: str, user: CurrentUser, svc: ServicesDep):
         """Submit Ready Applications: answers how many were submitted and their confirmation IDs."""
@@ -272,6 +285,31 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return relay(
             await svc.act(user, "PUT", f"/applications/{application_id}", {"cells": body.cells}), "applications"
         )
+
+    @api.post("/applications/{application_id}/arbitration-agreement", status_code=201)
+    async def attach_agreement(
+        application_id: str, user: CurrentUser, svc: ServicesDep, file: Annotated[UploadFile, File()]
+    ):
+        """Upload a signed Member Arbitration Agreement (PDF) for an application of a California or Hawaii group."""
+        await visible_application(application_id, user, svc)
+        enroller(user)
+        answer = await svc.attach(
+            user,
+            f"/applications/{application_id}/arbitration-agreement",
+            file.filename or "agreement.pdf",
+            file.file,
+            file.content_type or "application/pdf",
+        )
+        return relay(answer, "applications")
+
+    @api.get("/applications/{application_id}/arbitration-agreement")
+    async def read_agreement(application_id: str, user: CurrentUser, svc: ServicesDep) -> Response:
+        """The application's arbitration agreement (PDF)."""
+        await visible_application(application_id, user, svc)
+        answer = await svc.applications.get(f"/applications/{application_id}/arbitration-agreement")
+        if answer.status_code != 200:
+            return relay(answer, "applications")
+        return Response(answer.content, media_type="application/pdf")
 
     @api.post("/applications/{application_id}/{action}")
     async def application_action(

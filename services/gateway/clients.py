@@ -58,6 +58,12 @@ class Services:
         """A command to the applications service, with the caller's identity."""
         return await self.applications.request(method, path, json=body, headers=_identity(user))
 
+    async def attach(self, user: User, path: str, file_name: str, content: BinaryIO, content_type: str):
+        """A file for the applications service, with the caller's identity."""
+        return await self.applications.post(
+            path, files={"file": (file_name, content, content_type)}, headers=_identity(user)
+        )
+
     async def read(self, path: str, params: dict | None = None) -> httpx.Response:
         """A query to the dashboard's read models."""
         return await self.dashboard.get(path, params=params)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -23,7 +24,7 @@ from .adapters import GroupDirectory, MongoUploadStore, UploadStore
 from .domain import UploadRefused
 from .handlers import Publishers, UploadRequest, accept_upload, republish_unfinished
 from .settings import UploadSettings
-from .template import build_template
+from .template import build_error_report, build_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -118,6 +119,25 @@ def create_app(settings: UploadSettings | None = None) -> FastAPI:
             "total_rows": record["total_rows"],
             "received_at": record["received_at"],
         }
+
+    @app.get("/uploads/{upload_id}/error-report")
+    async def error_report(upload_id: str) -> Response:
+        """The upload's Error tab as an .xlsx in template format, bad cells highlighted and commented."""
+        record = await deps.store.get(upload_id)
+        if record is None:
+            raise HTTPException(404, f"Upload {upload_id} not found.")
+        group = await deps.groups.get(record["group_id"])
+        if group is None:
+            raise HTTPException(404, f"Group {record['group_id']} not found.")
+        async with httpx.AsyncClient(base_url=settings.applications_url, timeout=30) as applications:
+            answer = await applications.get(f"/uploads/{upload_id}/applications", params={"status": "error"})
+        if answer.status_code != 200:
+            raise HTTPException(502, "The applications service did not answer; try again in a minute.")
+        return Response(
+            build_error_report(group, record["region"], answer.json()),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="errors-{upload_id}.xlsx"'},
+        )
 
     @app.get("/templates/{group_id}")
     async def download_template(group_id: str, region: str) -> Response:

@@ -9,3 +9,4 @@ class UploadSettings(InfraSettings):
     max_upload_bytes: int = 2 * 1024 * 1024
     max_members_per_file: int = MAX_MEMBERS_PER_FILE
     consumer_group: str = "upload"
+    applications_url: str = "http://127.0.0.1:8003"

@@ -53,6 +53,10 @@ class TemplateGroup:
 
 
 def build_template(group: TemplateGroup, region: str) -> bytes:
+    return _save(template_workbook(group, region))
+
+
+def template_workbook(group: TemplateGroup, region: str) -> Workbook:
     columns = columns_for(region)
     wb = Workbook()
     members = wb.active
@@ -68,9 +72,45 @@ def build_template(group: TemplateGroup, region: str) -> bytes:
     lists.protection.password = password
     wb.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
     wb.active = 0
+    return wb
+
+
+def _save(wb: Workbook) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+ERROR_FILL = PatternFill("solid", fgColor="F8D7DA")
+
+
+def build_error_report(group: TemplateGroup, region: str, applications: list[dict]) -> bytes:
+    """The Error tab in template format: each application's values in a row,
+    each bad cell highlighted with a comment carrying its message, so the user
+    fixes it in Excel and uploads the file again."""
+    wb = template_workbook(group, region)
+    ws = wb[MEMBERS_SHEET]
+    index_of = {c.header: i for i, c in enumerate(columns_for(region), start=1)}
+    for row, app in enumerate(applications, start=FIRST_DATA_ROW):
+        for i, column in enumerate(columns_for(region), start=1):
+            if (value := app["cells"].get(column.key)) is not None:
+                ws.cell(row, i, value)
+        for column_header, messages in _messages_by_column(app["issues"]).items():
+            cell = ws.cell(row, index_of.get(column_header, 1))
+            cell.fill = ERROR_FILL
+            cell.comment = Comment(
+                "\n".join(messages) + f"\n(was row {app['row_number']} of the uploaded file)", "Validation"
+            )
+    return _save(wb)
+
+
+def _messages_by_column(issues: list[dict]) -> dict[str, list[str]]:
+    by_column: dict[str, list[str]] = {}
+    for issue in issues:
+        # Messages name the uploaded row; in the report the row has moved.
+        text = issue["message"].split(": ", 1)[-1]
+        by_column.setdefault(issue["column"], []).append(text)
+    return by_column
 
 
 def _members_sheet(ws: Worksheet, lists: Worksheet, group: TemplateGroup, region: str, columns: list[Column]) -> None:

@@ -158,3 +158,22 @@ async def test_delete_all_error_applications(service):
         await br.publish(classified(n, status=status), CLASSIFIED)
     assert await handlers.delete_errors(deps, "u1", ACTOR) == 2
     assert [a["status"] for a in store.apps.values()] == ["ready", "deleted", "deleted"]
+
+
+def test_arbitration_agreements_are_pdfs_of_california_and_hawaii_groups_only():
+    from services.applications.domain import check_agreement
+
+    pdf = b"%PDF-1.7\n" + b"0" * 100
+    ca = {"_id": "u1-0004", "region": "CA", "status": "ready"}
+    check_agreement(ca, pdf, 1000)
+    check_agreement({**ca, "region": "HI", "status": "submitted"}, pdf, 1000)
+    for app, data, limit, code in [
+        ({**ca, "region": "CO"}, pdf, 1000, 403),
+        (ca, b"GIF89a...", 1000, 415),
+        (ca, pdf, 50, 413),
+        (ca, b"", 1000, 400),
+        ({**ca, "status": "deleted"}, pdf, 1000, 409),
+    ]:
+        with pytest.raises(ActionRefused) as refused:
+            check_agreement(app, data, limit)
+        assert refused.value.status_code == code

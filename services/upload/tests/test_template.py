@@ -86,3 +86,39 @@ def test_instructions_name_the_limit_and_what_the_sheet_cannot_do():
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     assert "250" in text and "cannot change or terminate coverage" in text
     assert "Subscriber SSN" in text and "Arbitration" in text
+
+
+def test_error_report_highlights_each_bad_cell_with_its_message():
+    from services.upload.domain import parse_workbook
+    from services.upload.template import ERROR_FILL, build_error_report
+    from tests.support import member
+
+    apps = [
+        {
+            "row_number": 9,
+            "cells": member(1, zip="9461"),
+            "issues": [
+                {"column": "ZIP Code", "message": "Row 9, column ZIP Code: enter 5 digits or ZIP+4, like 94612."}
+            ],
+        },
+        {
+            "row_number": 12,
+            "cells": member(2, first_name=None),
+            "issues": [
+                {"column": "First Name", "message": "Row 12, column First Name: First Name is required; enter it."}
+            ],
+        },
+    ]
+    data = build_error_report(GROUP, "CA", apps)
+    ws = load_workbook(io.BytesIO(data))[MEMBERS_SHEET]
+    headers = [c.header for c in columns_for("CA")]
+    zip_cell = ws.cell(FIRST_DATA_ROW, headers.index("ZIP Code") + 1)
+    assert zip_cell.value == "9461" and zip_cell.fill.fgColor.rgb.endswith(ERROR_FILL.fgColor.rgb[-6:])
+    assert "enter 5 digits" in zip_cell.comment.text and "was row 9" in zip_cell.comment.text
+    name_cell = ws.cell(FIRST_DATA_ROW + 1, headers.index("First Name") + 1)
+    assert name_cell.value is None and "required" in name_cell.comment.text
+    ok_cell = ws.cell(FIRST_DATA_ROW, headers.index("Last Name") + 1)
+    assert ok_cell.comment is None and ok_cell.value == "Last1"
+    # the report is a template again: it can be fixed and uploaded as it is
+    sheet = parse_workbook(data, 250)
+    assert sheet.group_id == "230001" and [r.cells["zip"] for r in sheet.rows] == ["9461", "94612"]
