@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
+.PHONY: run test bench lint test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -m e2e
+
+## Throughput and latency of Mass Enrollment uploads, with Kafka and MongoDB baselines (see docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python -m deploy.bench
 
 ## Regenerate docs/asyncapi.json from the services' subscribers and publishers.
 asyncapi: $(STAMP)

@@ -7,6 +7,7 @@ import inspect
 import logging
 from collections.abc import Iterable
 
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from pydantic import BaseModel
@@ -14,6 +15,21 @@ from pydantic import BaseModel
 from .settings import InfraSettings
 
 PARTITIONS = 6
+
+
+def batch_subscription(settings: InfraSettings, group_id: str) -> dict:
+    """How every subscriber here consumes: batches, from the earliest offset,
+    committing only after the handler succeeded (a failed batch is sought back
+    and redelivered), in a consumer group of its own."""
+    return {
+        "group_id": group_id,
+        "title": group_id,
+        "batch": True,
+        "max_records": settings.kafka_max_batch,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }
 
 
 def make_broker(settings: InfraSettings) -> KafkaBroker:

@@ -24,6 +24,10 @@ class InfraSettings(BaseSettings):
     # Prefix for every topic name, so several deployments (or test runs) can
     # share one cluster without reading each other's messages.
     topic_prefix: str = ""
+    # Consumers take up to this many records per batch, and a fetch waits at
+    # most this long for data: Tansu answers a fetch only when the wait ends.
+    kafka_max_batch: int = 500
+    kafka_fetch_max_wait_ms: int = 100
     # Key for the keyed hash that matches members by SSN without storing it.
     pii_hash_key: SecretStr = SecretStr(DEMO_SECRET)
 

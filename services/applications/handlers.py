@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
@@ -25,7 +24,7 @@ from shared.contracts.applications import (
 )
 from shared.contracts.envelope import Actor, utcnow
 from shared.contracts.topics import Topics
-from shared.kafka import publish_many
+from shared.kafka import batch_subscription, publish_many
 
 from .adapters import MongoApplicationStore
 from .domain import (
@@ -81,15 +80,7 @@ def register(broker: KafkaBroker, settings: ApplicationsSettings, deps: Deps) ->
     )
     group = f"{settings.consumer_group}.classified"
 
-    @broker.subscriber(
-        topics.application_classified,
-        group_id=group,
-        title=group,
-        batch=True,
-        max_records=settings.max_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )
+    @broker.subscriber(topics.application_classified, **batch_subscription(settings, group))
     async def on_applications_classified(messages: list[ApplicationClassified]) -> None:
         """Store each application idempotently (id = upload + row; an older
         revision never overwrites a newer one), then announce it."""

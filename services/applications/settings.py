@@ -6,7 +6,6 @@ class ApplicationsSettings(InfraSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8003
     consumer_group: str = "applications"
-    max_batch: int = 500
     # Save for Later keeps an application this long; the sweep finds the expired.
     save_for_later_seconds: int = 30 * 24 * 3600
     expiry_sweep_seconds: float = 60.0

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.applications import ApplicationRecorded, ApplicationSubmitted, LifecycleEvent
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import UploadAccepted
+from shared.kafka import batch_subscription
 
 from .adapters import ReadModels
 from .domain import lifecycle_document, transaction_document, upload_application_document
@@ -24,39 +24,29 @@ class Deps:
 
 def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> None:
     topics = Topics(settings.topic_prefix)
-    consume = dict(
-        batch=True,
-        max_records=settings.max_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )
     group = settings.consumer_group
 
-    @broker.subscriber(topics.group_registered, group_id=f"{group}.groups", title=f"{group}.groups", **consume)
+    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups"))
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.models.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, group_id=f"{group}.members", title=f"{group}.members", **consume)
+    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members"))
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.models.upsert_members(events)
 
-    @broker.subscriber(topics.upload_accepted, group_id=f"{group}.uploads", title=f"{group}.uploads", **consume)
+    @broker.subscriber(topics.upload_accepted, **batch_subscription(settings, f"{group}.uploads"))
     async def on_uploads_accepted(events: list[UploadAccepted]) -> None:
         for event in events:
             await deps.models.upsert_upload(event)
 
-    @broker.subscriber(
-        topics.application_recorded, group_id=f"{group}.applications", title=f"{group}.applications", **consume
-    )
+    @broker.subscriber(topics.application_recorded, **batch_subscription(settings, f"{group}.applications"))
     async def on_applications_recorded(events: list[ApplicationRecorded]) -> None:
         await deps.models.upsert_upload_applications(
             [(e.application_id, upload_application_document(e)) for e in events]
         )
         await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})
 
-    @broker.subscriber(
-        topics.application_lifecycle, group_id=f"{group}.lifecycle", title=f"{group}.lifecycle", **consume
-    )
+    @broker.subscriber(topics.application_lifecycle, **batch_subscription(settings, f"{group}.lifecycle"))
     async def on_application_lifecycle(events: list[LifecycleEvent]) -> None:
         """Edited, saved, deleted, expired and submitted applications change
         their lists and counts; submitted ones enter the transaction history."""

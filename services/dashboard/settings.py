@@ -6,4 +6,3 @@ class DashboardSettings(InfraSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8004
     consumer_group: str = "dashboard"
-    max_batch: int = 500

@@ -40,11 +40,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         client = make_client(settings.mongodb_uri)
-        users = UserStore(client[settings.database], settings.session_secret.get_secret_value(), settings.session_hours)
+        users = UserStore(
+            client[settings.database],
+            settings.session_secret.get_secret_value(),
+            settings.session_hours,
+            settings.cache_seconds,
+        )
         await users.create_indexes()
         app.state.users = users
         app.state.services = Services(
-            settings.upload_url, settings.dashboard_url, settings.applications_url, settings.service_timeout_seconds
+            settings.upload_url,
+            settings.dashboard_url,
+            settings.applications_url,
+            settings.service_timeout_seconds,
+            settings.cache_seconds,
         )
         try:
             yield

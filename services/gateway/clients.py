@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 import httpx
+from cachetools import TTLCache
 
 from shared.contracts.envelope import new_id
 
@@ -42,7 +43,12 @@ def _identity(user: User, correlation_id: str | None = None) -> dict[str, str]:
 
 
 class Services:
-    def __init__(self, upload_url: str, dashboard_url: str, applications_url: str, timeout: float) -> None:
+    def __init__(
+        self, upload_url: str, dashboard_url: str, applications_url: str, timeout: float, cache_seconds: float = 0
+    ) -> None:
+        # Groups (broker of record, region) change rarely and every tenancy
+        # check reads one: keep them for a few seconds.
+        self._groups: TTLCache | None = TTLCache(10_000, cache_seconds) if cache_seconds > 0 else None
         self.upload = _Client("upload", upload_url, timeout)
         self.dashboard = _Client("dashboard", dashboard_url, timeout)
         self.applications = _Client("applications", applications_url, timeout)
@@ -72,7 +78,12 @@ class Services:
         return _json(await self.dashboard.get("/groups", params=params))
 
     async def group(self, group_id: str) -> dict | None:
-        return _json_or_none(await self.dashboard.get(f"/groups/{group_id}"))
+        if self._groups is not None and group_id in self._groups:
+            return self._groups[group_id]
+        group = _json_or_none(await self.dashboard.get(f"/groups/{group_id}"))
+        if group is not None and self._groups is not None:
+            self._groups[group_id] = group
+        return group
 
     async def upload_progress(self, upload_id: str) -> dict | None:
         return _json_or_none(await self.dashboard.get(f"/uploads/{upload_id}"))

@@ -15,3 +15,5 @@ class GatewaySettings(InfraSettings):
     session_hours: int = 8
     cookie_secure: bool = False
     service_timeout_seconds: float = 30.0
+    # How long a session and a group's tenancy facts are kept in memory.
+    cache_seconds: float = 5.0

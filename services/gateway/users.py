@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TTLCache
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.envelope import Role, utcnow
@@ -40,11 +41,16 @@ def _user(doc: dict) -> User:
 
 
 class UserStore:
-    def __init__(self, db: AsyncDatabase, session_secret: str, session_hours: int) -> None:
+    def __init__(self, db: AsyncDatabase, session_secret: str, session_hours: int, cache_seconds: float = 0) -> None:
         self._users = db["users"]
         self._sessions = db["sessions"]
         self._secret = session_secret.encode()
         self._ttl = timedelta(hours=session_hours)
+        # Every request looks its session up; a page polling an upload would
+        # otherwise cost two queries a poll. A sign-out here clears its entry
+        # at once; on another gateway instance the session lives on for at
+        # most cache_seconds.
+        self._recent: TTLCache | None = TTLCache(10_000, cache_seconds) if cache_seconds > 0 else None
 
     async def create_indexes(self) -> None:
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
@@ -82,14 +88,23 @@ class UserStore:
         return token
 
     async def user_for(self, token: str) -> User | None:
-        session = await self._sessions.find_one({"_id": self._key(token), "expires_at": {"$gt": utcnow()}})
+        key = self._key(token)
+        if self._recent is not None and key in self._recent:
+            return self._recent[key]
+        session = await self._sessions.find_one({"_id": key, "expires_at": {"$gt": utcnow()}})
         if session is None:
             return None
         doc = await self._users.find_one({"_id": session["user_id"]})
-        return _user(doc) if doc else None
+        user = _user(doc) if doc else None
+        if user is not None and self._recent is not None:
+            self._recent[key] = user
+        return user
 
     async def close_session(self, token: str) -> None:
-        await self._sessions.delete_one({"_id": self._key(token)})
+        key = self._key(token)
+        if self._recent is not None:
+            self._recent.pop(key, None)
+        await self._sessions.delete_one({"_id": key})
 
     def _key(self, token: str) -> str:
         # Only a keyed hash of the token is stored: a leaked sessions

@@ -10,14 +10,13 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered
 from shared.contracts.topics import Topics
-from shared.kafka import make_broker
+from shared.kafka import batch_subscription, make_broker
 from shared.service import caller, connected, correlation, kafka_health
 
 from .adapters import GroupDirectory, MongoUploadStore, UploadStore
@@ -41,15 +40,7 @@ def build_broker(settings: UploadSettings, deps: Deps) -> tuple[KafkaBroker, Pub
     broker = make_broker(settings)
     topics = Topics(settings.topic_prefix)
 
-    @broker.subscriber(
-        topics.group_registered,
-        group_id=f"{settings.consumer_group}.groups",
-        title=f"{settings.consumer_group}.groups",
-        batch=True,
-        max_records=500,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )
+    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{settings.consumer_group}.groups"))
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         """Keep the groups' names, regions and subgroups for their templates."""
         await deps.groups.upsert_groups(events)

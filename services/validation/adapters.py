@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.contracts.envelope import utcnow
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
+from shared.mongo import insert_new
 
 from .domain import GroupRef
 
@@ -111,18 +112,13 @@ class MongoReferenceStore:
 
     async def claim(self, group_id: str, claims: dict[str, str]) -> None:
         """First claim wins: an existing claim is never moved to another application."""
-        if claims:
-            await self._claims.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": f"{group_id}:{h}"},
-                        {"$setOnInsert": {"group_id": group_id, "ssn_hash": h, "application_id": a}},
-                        upsert=True,
-                    )
-                    for h, a in claims.items()
-                ],
-                ordered=False,
-            )
+        await insert_new(
+            self._claims,
+            [
+                {"_id": f"{group_id}:{h}", "group_id": group_id, "ssn_hash": h, "application_id": a}
+                for h, a in claims.items()
+            ],
+        )
 
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
         """The applications no longer hold their members (deleted, expired, or

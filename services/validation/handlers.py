@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
@@ -19,7 +18,7 @@ from shared.contracts.applications import (
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
 from shared.contracts.uploads import MemberRowParsed
-from shared.kafka import publish_many
+from shared.kafka import batch_subscription, publish_many
 from shared.pii import ssn_digits, ssn_hash
 
 from .adapters import ReferenceStore
@@ -41,14 +40,6 @@ def application_id(upload_id: str, row_number: int) -> str:
 def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> None:
     topics = Topics(settings.topic_prefix)
     pii_key = settings.pii_hash_key.get_secret_value()
-    # One consumer group per subscription: groups join in parallel, and a slow
-    # rebalance of one (about 5 s on Tansu) does not stall the others.
-    consume = dict(
-        batch=True,
-        max_records=settings.max_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )
     group = settings.consumer_group
     classified = broker.publisher(
         topics.application_classified,
@@ -56,38 +47,43 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         description="Validation's verdict on each row (internal: PII)",
     )
 
-    @broker.subscriber(topics.group_registered, group_id=f"{group}.groups", title=f"{group}.groups", **consume)
+    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups"))
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.store.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, group_id=f"{group}.members", title=f"{group}.members", **consume)
+    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members"))
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.store.upsert_members(events)
 
-    @broker.subscriber(topics.validate_application, group_id=f"{group}.edits", title=f"{group}.edits", **consume)
+    @broker.subscriber(topics.validate_application, **batch_subscription(settings, f"{group}.edits"))
     async def on_validate_application(commands: list[ValidateApplication]) -> None:
         """Classify edited applications again, within their file."""
         for command in commands:
             await revalidate(command, deps.store, classified, pii_key, date.today())
 
-    @broker.subscriber(
-        topics.application_lifecycle, group_id=f"{group}.lifecycle", title=f"{group}.lifecycle", **consume
-    )
+    @broker.subscriber(topics.application_lifecycle, **batch_subscription(settings, f"{group}.lifecycle"))
     async def on_application_lifecycle(events: list[LifecycleEvent]) -> None:
         """Deleted and expired applications no longer hold their members."""
         ended = {e.application_id for e in events if isinstance(e, ApplicationDeleted | ApplicationExpired)}
         if ended:
             await deps.store.release_claims(ended)
 
-    @broker.subscriber(topics.member_row_parsed, group_id=f"{group}.rows", title=f"{group}.rows", **consume)
+    @broker.subscriber(topics.member_row_parsed, **batch_subscription(settings, f"{group}.rows"))
     async def on_member_rows_parsed(rows: list[MemberRowParsed]) -> None:
         """Keep rows until their file is complete, then classify the whole file.
         Offsets commit only after every verdict of a completed file is published."""
-        await deps.store.stage_rows(rows)
-        totals = {r.upload_id: r.total_rows for r in rows}
-        for upload_id, total in totals.items():
-            if await deps.store.staged_count(upload_id) >= total:
-                await classify_upload(upload_id, deps.store, classified, pii_key, date.today())
+        by_upload: dict[str, list[MemberRowParsed]] = {}
+        for row in rows:
+            by_upload.setdefault(row.upload_id, []).append(row)
+        for upload_id, file_rows in by_upload.items():
+            if len({r.row_number for r in file_rows}) >= file_rows[0].total_rows:
+                # The usual case: the whole file came in one batch; nothing to keep.
+                await classify_rows(file_rows, deps.store, classified, pii_key, date.today())
+                continue
+            await deps.store.stage_rows(file_rows)
+            if await deps.store.staged_count(upload_id) >= file_rows[0].total_rows:
+                staged = await deps.store.staged_rows(upload_id)
+                await classify_rows(staged, deps.store, classified, pii_key, date.today())
 
 
 async def _context(store: ReferenceStore, group_id: str, region: str, rows, pii_key: str, today: date) -> Context:
@@ -134,26 +130,15 @@ async def revalidate(
     await publisher.publish(message, key=command.group_id.encode())
 
 
-async def classify_upload(
-    upload_id: str, store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
+async def classify_rows(
+    rows: list[MemberRowParsed], store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
 ) -> None:
-    rows = await store.staged_rows(upload_id)
-    if not rows:
-        return
+    """Classify a whole file, claim its members, publish the verdicts."""
+    rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
     first = rows[0]
+    upload_id = first.upload_id
 
-    def hash_ssn(digits: str) -> str:
-        return ssn_hash(digits, pii_key)
-
-    hashes = {hash_ssn(d) for r in rows for key in ("ssn", "subscriber_ssn") if (d := ssn_digits(r.cells.get(key)))}
-    context = Context(
-        group=await store.group(first.group_id),
-        region=first.region,
-        enrolled=frozenset(await store.enrolled_hashes(first.group_id, hashes)),
-        pending=await store.pending_claims(first.group_id, hashes),
-        today=today,
-        hash_ssn=hash_ssn,
-    )
+    context = await _context(store, first.group_id, first.region, rows, pii_key, today)
     verdicts = classify_file(
         [RowIn(r.row_number, application_id(upload_id, r.row_number), r.cells) for r in rows], context
     )

@@ -6,4 +6,3 @@ class ValidationSettings(InfraSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8002
     consumer_group: str = "validation"
-    max_batch: int = 500

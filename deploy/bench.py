@@ -1,0 +1,287 @@
+"""``make bench``: Mass Enrollment throughput and latency, with baselines.
+
+Against the running system (``make run``) when its gateway answers at
+BENCH_GATEWAY_URL (default http://127.0.0.1:8000), else against a stack this
+command starts itself on the embedded servers. It runs ROUNDS rounds of
+CONCURRENCY concurrent uploads of 250-row files, each for another group, and
+prints rows/s end to end and p50/p95 from "upload accepted" to "complete".
+In the same run, on the same servers, it measures the baselines: plain
+aiokafka produce+consume of the same number of messages, and a plain bulk
+upsert of the same number of documents; then the pipeline/baseline ratios.
+
+    make bench                       # 3 rounds of 8 uploads
+    BENCH_CONCURRENCY=4 BENCH_ROUNDS=5 make bench
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from openpyxl import load_workbook
+
+from deploy.local import servers
+from deploy.local.stack import SERVICES, start_stack
+from shared.contracts.columns import FIRST_DATA_ROW, MEMBERS_SHEET, columns_for
+
+ROWS = 250
+POLL = float(
+    os.environ.get("BENCH_POLL", "0.1")
+)  # as often as a browser would ask, no more: polls load the same servers
+
+
+def fake_members(count: int, rng: random.Random, used: set[str]) -> list[dict]:
+    """Ready members with SSNs unique in this run (and very likely across runs)."""
+    rows = []
+    effective = time.strftime("%Y-%m-01", time.localtime(time.time() + 32 * 86400))
+    while len(rows) < count:
+        ssn = f"{rng.randint(100, 599):03d}-{rng.randint(10, 98):02d}-{rng.randint(1000, 9999):04d}"
+        if ssn in used:
+            continue
+        used.add(ssn)
+        n = len(used)
+        rows.append(
+            {
+                "subgroup_id": "0001",
+                "relationship": "Subscriber",
+                "first_name": f"Bench{n}",
+                "last_name": "Member",
+                "ssn": ssn,
+                "date_of_birth": "1985-03-14",
+                "gender": "F",
+                "address_line1": f"{n} Bench Way",
+                "city": "Oakland",
+                "state": "CA",
+                "zip": "94612",
+                "hire_date": "2023-01-09",
+                "effective_date": effective,
+            }
+        )
+    return rows
+
+
+def fill(template: bytes, rows: list[dict]) -> bytes:
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb[MEMBERS_SHEET]
+    columns = columns_for(ws["F2"].value)
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        for c, column in enumerate(columns, start=1):
+            if column.key in row:
+                ws.cell(r, c, row[column.key])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+async def one_upload(client: httpx.AsyncClient, group: dict, content: bytes) -> tuple[float, float, float]:
+    """(started, accepted, complete) monotonic times of one upload."""
+    started = time.monotonic()
+    answer = await client.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"]},
+        files={"file": ("bench.xlsx", content)},
+    )
+    answer.raise_for_status()
+    accepted = time.monotonic()
+    upload_id = answer.json()["upload_id"]
+    deadline = accepted + 120
+    while time.monotonic() < deadline:
+        status = (await client.get(f"/api/v1/uploads/{upload_id}")).json()
+        if status["complete"]:
+            return started, accepted, time.monotonic()
+        await asyncio.sleep(POLL)
+    raise RuntimeError(f"upload {upload_id} did not complete within 120 s")
+
+
+async def pipeline(gateway: str, concurrency: int, rounds: int) -> dict:
+    rng = random.Random()
+    used: set[str] = set()
+    async with httpx.AsyncClient(base_url=gateway, timeout=120) as client:
+        signed = await client.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
+        signed.raise_for_status()
+        groups = [g for g in (await client.get("/api/v1/groups")).json() if g["subgroups"]][:concurrency]
+        templates = {}
+        for g in groups:
+            answer = await client.get(
+                f"/api/v1/groups/{g['group_id']}/mass-enrollment/template", params={"region": g["region"]}
+            )
+            answer.raise_for_status()
+            templates[g["group_id"]] = answer.content
+        latencies: list[float] = []
+        elapsed = 0.0
+        for _ in range(rounds):
+            files = [(g, fill(templates[g["group_id"]], fake_members(ROWS, rng, used))) for g in groups]
+            results = await asyncio.gather(*(one_upload(client, g, content) for g, content in files))
+            latencies += [done - accepted for _, accepted, done in results]
+            elapsed += max(r[2] for r in results) - min(r[0] for r in results)
+    rows = ROWS * len(groups) * rounds
+    return {
+        "uploads": len(latencies),
+        "concurrency": len(groups),
+        "rows": rows,
+        "rows_per_s": rows / elapsed,
+        "p50_s": statistics.median(latencies),
+        "p95_s": statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else max(latencies),
+        "max_s": max(latencies),
+    }
+
+
+def sample_message(n: int) -> bytes:
+    """About the size of a MemberRowParsed message."""
+    return json.dumps(
+        {
+            "event_id": f"bench:row:{n}",
+            "type": "MemberRowParsed",
+            "schema_version": 1,
+            "occurred_at": "2026-11-23T20:00:00Z",
+            "correlation_id": "bench",
+            "upload_id": "bench",
+            "group_id": "230001",
+            "region": "CA",
+            "row_number": n,
+            "total_rows": ROWS,
+            "cells": {
+                "subgroup_id": "0001",
+                "relationship": "Subscriber",
+                "first_name": "Bench",
+                "last_name": "Member",
+                "ssn": "123-45-6789",
+                "date_of_birth": "1985-03-14",
+                "gender": "F",
+                "address_line1": "1 Bench Way",
+                "city": "Oakland",
+                "state": "CA",
+                "zip": "94612",
+                "hire_date": "2023-01-09",
+                "effective_date": "2026-12-01",
+            },
+            "actor": {"user_id": "broker1", "role": "broker"},
+        }
+    ).encode()
+
+
+async def kafka_baseline(bootstrap: str, count: int) -> float:
+    """Plain aiokafka: produce ``count`` messages, consume them all; messages/s."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+    from shared.kafka import ensure_topics
+
+    topic = f"bench.baseline.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    try:
+        started = time.monotonic()
+        futures = [await producer.send(topic, sample_message(n), key=b"230001") for n in range(count)]
+        await asyncio.gather(*futures)
+        await consumer._client.force_metadata_update()
+        consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+        await consumer.seek_to_beginning()
+        seen = 0
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=500)
+            seen += sum(len(records) for records in batch.values())
+        return count / (time.monotonic() - started)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def mongo_baseline(uri: str, count: int) -> float:
+    """Plain bulk upsert of ``count`` application-like documents; documents/s."""
+    from pymongo import AsyncMongoClient, UpdateOne
+
+    client = AsyncMongoClient(uri)
+    collection = client["bench"][f"baseline_{uuid.uuid4().hex[:8]}"]
+    try:
+        docs = [json.loads(sample_message(n)) for n in range(count)]
+        started = time.monotonic()
+        for i in range(0, count, 500):
+            await collection.bulk_write(
+                [
+                    UpdateOne({"_id": f"bench-{n:06d}"}, {"$set": d}, upsert=True)
+                    for n, d in enumerate(docs[i : i + 500], i)
+                ],
+                ordered=False,
+            )
+        return count / (time.monotonic() - started)
+    finally:
+        await collection.drop()
+        await client.close()
+
+
+def servers_of_running_system() -> tuple[str, str] | None:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
+        return os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"]
+    state = servers.LOCAL_DIR / "servers.json"
+    if state.exists():
+        recorded = json.loads(state.read_text())
+        return recorded["kafka"], recorded["mongodb"]
+    return None
+
+
+def main() -> None:
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    gateway = os.environ.get("BENCH_GATEWAY_URL", "http://127.0.0.1:8000")
+    stack = None
+    try:
+        httpx.get(f"{gateway}/healthz", timeout=1).raise_for_status()
+        found = servers_of_running_system()
+        if found is None:
+            raise SystemExit("The running system's servers are unknown: set KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI.")
+        bootstrap, mongo_uri = found
+        where = f"the running system at {gateway}"
+    except httpx.HTTPError:
+        print("No running system answers; starting one on the embedded servers...", flush=True)
+        stack = start_stack(
+            Path(tempfile.mkdtemp(prefix="bench-")),
+            ports={name: servers.free_port() for name in SERVICES},
+            extra_env={"APP_ENV": "demo", "LOG_LEVEL": "WARNING"},
+        )
+        gateway, bootstrap, mongo_uri = (
+            stack.gateway_url,
+            stack.env["KAFKA_BOOTSTRAP_SERVERS"],
+            stack.env["MONGODB_URI"],
+        )
+        where = "a stack started by the benchmark (embedded Tansu + SecantusDB)"
+    try:
+        result = asyncio.run(pipeline(gateway, concurrency, rounds))
+        kafka = asyncio.run(kafka_baseline(bootstrap, result["rows"]))
+        mongo = asyncio.run(mongo_baseline(mongo_uri, result["rows"]))
+    finally:
+        if stack is not None:
+            stack.stop()
+    print(f"\nMass Enrollment benchmark on {where}")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"{result['uploads']} uploads of {ROWS} rows, {result['concurrency']} in flight")
+    print(
+        f"pipeline: {result['rows_per_s']:.0f} rows/s end to end; accepted→complete p50 {result['p50_s']:.2f} s, "
+        f"p95 {result['p95_s']:.2f} s, max {result['max_s']:.2f} s"
+    )
+    print(
+        f"baseline aiokafka produce+consume: {kafka:.0f} msg/s  (pipeline/baseline {result['rows_per_s'] / kafka:.2f})"
+    )
+    print(f"baseline bulk upsert: {mongo:.0f} docs/s  (pipeline/baseline {result['rows_per_s'] / mongo:.2f})")
+    print(
+        f"targets: p95 ≤ 2 s with 8 in flight: {'met' if result['p95_s'] <= 2 else 'NOT met'}; "
+        f"rows/s ≥ half the bulk-upsert baseline: {'met' if result['rows_per_s'] >= mongo / 2 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
