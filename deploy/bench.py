@@ -277,10 +277,12 @@ def main() -> None:
         f"baseline aiokafka produce+consume: {kafka:.0f} msg/s  (pipeline/baseline {result['rows_per_s'] / kafka:.2f})"
     )
     print(f"baseline bulk upsert: {mongo:.0f} docs/s  (pipeline/baseline {result['rows_per_s'] / mongo:.2f})")
-    print(
-        f"targets: p95 ≤ 2 s with 8 in flight: {'met' if result['p95_s'] <= 2 else 'NOT met'}; "
-        f"rows/s ≥ half the bulk-upsert baseline: {'met' if result['rows_per_s'] >= mongo / 2 else 'NOT met'}"
-    )
+    if result["concurrency"] == 8:
+        latency = "met" if result["p95_s"] <= 2 else "NOT met"
+    else:
+        latency = "not measured (run with 8 in flight)"
+    throughput = "met" if result["rows_per_s"] >= mongo / 2 else "NOT met"
+    print(f"targets: p95 ≤ 2 s with 8 in flight: {latency}; rows/s ≥ half the bulk-upsert baseline: {throughput}")
 
 
 if __name__ == "__main__":
