@@ -121,6 +121,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             raise ServiceError(service, answer.status_code)
         return JSONResponse(answer.json(), status_code=answer.status_code)
 
+    def relay_file(answer, service: str) -> Response:
+        """A file a service made (xlsx, pdf), or its refusal."""
+        if answer.status_code != 200:
+            return relay(answer, service)
+        disposition = answer.headers.get("content-disposition")
+        return Response(
+            answer.content,
+            media_type=answer.headers["content-type"],
+            headers={"Content-Disposition": disposition} if disposition else None,
+        )
+
     api = APIRouter(prefix="/api/v1")
 
     @api.post("/session")
@@ -174,18 +185,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def download_template(group_id: str, region: str, user: CurrentUser, svc: ServicesDep) -> Response:
         """The Excel template for one of the caller's groups and its region."""
         await visible_group(group_id, user, svc)
-        if not can_enroll(user):
-            raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
-        answer = await svc.template(group_id, region)
-        if answer.status_code >= 500:
-            raise ServiceError("upload", answer.status_code)
-        if answer.status_code != 200:
-            return JSONResponse(answer.json(), status_code=answer.status_code)
-        return Response(
-            answer.content,
-            media_type=answer.headers["content-type"],
-            headers={"Content-Disposition": answer.headers["content-disposition"]},
-        )
+        enroller(user)
+        return relay_file(await svc.template(group_id, region), "upload")
 
     @api.post("/groups/{group_id}/mass-enrollment/uploads", status_code=202)
     async def upload_members(
@@ -198,8 +199,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     ):
         """Upload a mass-enrollment workbook for one of the caller's groups."""
         await visible_group(group_id, user, svc)
-        if not can_enroll(user):
-            raise HTTPException(403, "Your role can review transactions but cannot enroll members.")
+        enroller(user)
         forwarded = await svc.submit_upload(
             user,
             group_id,
@@ -209,9 +209,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             file.file,
             file.content_type or "application/octet-stream",
         )
-        if forwarded.status_code >= 500 or "json" not in forwarded.headers.get("content-type", ""):
-            raise ServiceError("upload", forwarded.status_code)
-        return JSONResponse(forwarded.json(), status_code=forwarded.status_code)
+        return relay(forwarded, "upload")
 
     @api.get("/uploads/{upload_id}")
     async def upload_status(upload_id: str, user: CurrentUser, svc: ServicesDep) -> dict:
@@ -258,14 +256,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def error_report(upload_id: str, user: CurrentUser, svc: ServicesDep) -> Response:
         """Download the Error tab as an .xlsx in template format, each bad cell highlighted and commented."""
         await visible_upload(upload_id, user, svc)
-        answer = await svc.upload.get(f"/uploads/{upload_id}/error-report")
-        if answer.status_code != 200:
-            return relay(answer, "upload")
-        return Response(
-            answer.content,
-            media_type=answer.headers["content-type"],
-            headers={"Content-Disposition": answer.headers["content-disposition"]},
-        )
+        return relay_file(await svc.upload.get(f"/uploads/{upload_id}/error-report"), "upload")
 
     @api.post("/uploads/{upload_id}/submit-ready")
     async def submit_ready(upload_id: str, user: CurrentUser, svc: ServicesDep):
@@ -316,9 +307,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         """The application's arbitration agreement (PDF)."""
         await visible_application(application_id, user, svc)
         answer = await svc.applications.get(f"/applications/{application_id}/arbitration-agreement")
-        if answer.status_code != 200:
-            return relay(answer, "applications")
-        return Response(answer.content, media_type="application/pdf")
+        return relay_file(answer, "applications")
 
     @api.post("/applications/{application_id}/{action}")
     async def application_action(
