@@ -6,12 +6,15 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Iterable
+from typing import ClassVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
+from faststream.middlewares import BaseMiddleware
 from pydantic import BaseModel
 
+from .contracts.topics import DEAD_LETTER_SUFFIX
 from .settings import InfraSettings
 
 PARTITIONS = 6
@@ -32,6 +35,55 @@ def batch_subscription(settings: InfraSettings, group_id: str) -> dict:
     }
 
 
+log = logging.getLogger(__name__)
+
+
+def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
+    """A middleware that stops one bad batch from holding up its partition forever.
+
+    A failing batch is sought back and delivered again (NACK_ON_ERROR), after
+    a growing pause, so a passing outage heals by itself. After ``attempts``
+    failed deliveries of the batch that starts at the same record, its records
+    are copied to ``<topic>.dead-letter`` (as they came: for inspection and
+    replay) and the batch is acknowledged, so the partition moves on.
+    """
+
+    class DeadLetters(BaseMiddleware):
+        failures: ClassVar[dict[tuple[str, int, int], int]] = {}
+
+        async def consume_scope(self, call_next, msg):
+            raw = msg.raw_message
+            records = tuple(raw) if isinstance(raw, tuple | list) else (raw,)
+            if not records:
+                return await call_next(msg)
+            first = (records[0].topic, records[0].partition, records[0].offset)
+            try:
+                result = await call_next(msg)
+            except Exception:
+                failed = self.failures[first] = self.failures.get(first, 0) + 1
+                if failed < attempts:
+                    await asyncio.sleep(min(backoff_seconds * 2 ** (failed - 1), 30))
+                    raise
+                del self.failures[first]
+                # Only where the batch is, never its contents: they may hold personal data.
+                log.error(
+                    "batch at %s[%d]@%d failed %d times; %d record(s) moved to %s%s",
+                    *first,
+                    failed,
+                    len(records),
+                    first[0],
+                    DEAD_LETTER_SUFFIX,
+                )
+                broker = self.context.get("broker")
+                for record in records:
+                    await broker.publish(record.value, topic=record.topic + DEAD_LETTER_SUFFIX, key=record.key)
+                return None
+            self.failures.pop(first, None)
+            return result
+
+    return DeadLetters
+
+
 def make_broker(settings: InfraSettings) -> KafkaBroker:
     # Per-message logs go to DEBUG: at INFO they drown everything else.
     return KafkaBroker(
@@ -39,6 +91,7 @@ def make_broker(settings: InfraSettings) -> KafkaBroker:
         acks="all",
         log_level=logging.DEBUG,
         logger=logging.getLogger("faststream"),
+        middlewares=[dead_letters(settings.kafka_dead_letter_after, settings.kafka_retry_backoff_seconds)],
     )
 
 

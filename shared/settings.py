@@ -28,6 +28,10 @@ class InfraSettings(BaseSettings):
     # most this long for data: Tansu answers a fetch only when the wait ends.
     kafka_max_batch: int = 500
     kafka_fetch_max_wait_ms: int = 100
+    # A batch that keeps failing is retried with growing pauses from this one,
+    # then moved to its topic's dead-letter topic after this many attempts.
+    kafka_retry_backoff_seconds: float = 1.0
+    kafka_dead_letter_after: int = 6
     # Key for the keyed hash that matches members by SSN without storing it.
     pii_hash_key: SecretStr = SecretStr(DEMO_SECRET)
 

@@ -13,6 +13,9 @@ APPLICATION_RECORDED = "enrollment.application-recorded.v1"
 VALIDATE_APPLICATION = "enrollment.validate-application.v1"
 APPLICATION_LIFECYCLE = "enrollment.application-lifecycle.v1"
 
+# Beside each topic: where batches that keep failing are moved (see shared.kafka.dead_letters).
+DEAD_LETTER_SUFFIX = ".dead-letter"
+
 ALL = (
     GROUP_REGISTERED,
     MEMBER_ENROLLED,
@@ -38,4 +41,6 @@ class Topics:
         return self.prefix + base
 
     def all(self) -> list[str]:
-        return [self.prefix + name for name in ALL]
+        """Every topic, and the dead-letter topic beside each."""
+        names = [self.prefix + name for name in ALL]
+        return names + [name + DEAD_LETTER_SUFFIX for name in names]

@@ -267,3 +267,39 @@ async def test_a_saved_application_expires_and_the_expiry_is_published(common, p
         assert (await http.get("/applications/u1-0002")).json()["status"] == "expired"
         refused = await http.post("/applications/u1-0002/submit", headers=identity)
         assert refused.status_code == 409 and "ready" in refused.json()["detail"]
+
+
+class FailsFor:
+    """Wraps a store: writes that include one application always fail, as a bug would."""
+
+    def __init__(self, store, poison: str) -> None:
+        self.store = store
+        self.poison = poison
+
+    async def upsert_many(self, docs):
+        if any(app_id == self.poison for app_id, _ in docs):
+            raise ValueError("a bug")
+        await self.store.upsert_many(docs)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+async def test_a_batch_that_keeps_failing_moves_to_the_dead_letter_topic_and_the_partition_goes_on(
+    common, prefix, topics, infra
+):
+    settings = ApplicationsSettings(
+        **common,
+        database=db_name(prefix, "applications"),
+        kafka_retry_backoff_seconds=0.05,
+        kafka_dead_letter_after=3,
+    )
+    app = applications_app(settings)
+    async with running(app):
+        app.state.deps.store = FailsFor(app.state.deps.store, "u1-0009")
+        await publish(infra, topics.application_classified, classified(9))
+        ((key, dead),) = await read_topic(infra.kafka_bootstrap, topics.application_classified + ".dead-letter", 1)
+        assert dead["application_id"] == "u1-0009" and key == b"230001"
+        await publish(infra, topics.application_classified, classified(2))
+        out = await read_topic(infra.kafka_bootstrap, topics.application_recorded, expect=1)
+        assert [v["application_id"] for _, v in out] == ["u1-0002"]
