@@ -36,6 +36,7 @@ def batch_subscription(settings: InfraSettings, group_id: str) -> dict:
 
 
 log = logging.getLogger(__name__)
+JOIN_TIMEOUT_SECONDS = 120
 
 
 def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
@@ -102,7 +103,14 @@ async def start_broker(broker: KafkaBroker) -> None:
     about 5 s on Tansu: a service with four subscribers would need 20 s.
     """
     await broker.connect()
-    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers)), JOIN_TIMEOUT_SECONDS
+        )
+    except TimeoutError as exc:
+        raise RuntimeError(
+            f"Kafka consumer groups did not join within {JOIN_TIMEOUT_SECONDS} s; is the broker overloaded?"
+        ) from exc
     for publisher in broker.publishers:
         await publisher.start()
     broker.running = True

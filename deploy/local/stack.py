@@ -108,7 +108,7 @@ def start_stack(
 
 async def _prepare(env: dict[str, str], demo_data: bool) -> None:
     prefix = env.get("TOPIC_PREFIX", "")
-    await ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], Topics(prefix).all())
+    await ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], Topics(prefix).all() + Topics(prefix).dead_letters())
     if demo_data:
         await demo.publish_reference(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
         await demo.seed_users(env["MONGODB_URI"], "gateway", env.get("SESSION_SECRET", DEMO_SECRET))

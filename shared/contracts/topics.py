@@ -41,6 +41,7 @@ class Topics:
         return self.prefix + base
 
     def all(self) -> list[str]:
-        """Every topic, and the dead-letter topic beside each."""
-        names = [self.prefix + name for name in ALL]
-        return names + [name + DEAD_LETTER_SUFFIX for name in names]
+        return [self.prefix + name for name in ALL]
+
+    def dead_letters(self) -> list[str]:
+        return [name + DEAD_LETTER_SUFFIX for name in self.all()]

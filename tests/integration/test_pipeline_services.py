@@ -16,6 +16,7 @@ from shared.contracts.applications import ApplicationClassified, ApplicationReco
 from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
+from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from shared.pii import ssn_hash
 from tests.integration.conftest import running
@@ -294,6 +295,7 @@ async def test_a_batch_that_keeps_failing_moves_to_the_dead_letter_topic_and_the
         kafka_retry_backoff_seconds=0.05,
         kafka_dead_letter_after=3,
     )
+    await ensure_topics(infra.kafka_bootstrap, [topics.application_classified + ".dead-letter"])
     app = applications_app(settings)
     async with running(app):
         app.state.deps.store = FailsFor(app.state.deps.store, "u1-0009")
