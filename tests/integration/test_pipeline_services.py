@@ -1,8 +1,6 @@
 """Validation, applications and dashboard, each on the real servers, fed by
 real messages on their topics."""
 
-from datetime import date
-
 import pytest
 from faststream.kafka import KafkaBroker
 
@@ -12,14 +10,13 @@ from services.dashboard.app import create_app as dashboard_app
 from services.dashboard.settings import DashboardSettings
 from services.validation.app import create_app as validation_app
 from services.validation.settings import ValidationSettings
-from shared.contracts.applications import ApplicationClassified, ApplicationRecorded, MemberSummary
+from shared.contracts.applications import ApplicationRecorded, MemberSummary
 from shared.contracts.envelope import Actor
-from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
-from shared.pii import ssn_hash
 from tests.integration.conftest import running
+from tests.messages import classified, group_registered, member_enrolled
 from tests.support import eventually, member, read_topic
 
 pytestmark = pytest.mark.integration
@@ -40,20 +37,6 @@ async def publish(infra, topic: str, *messages) -> None:
         await broker.stop()
 
 
-def group(group_id: str = "230001") -> GroupRegistered:
-    return GroupRegistered(
-        event_id=f"g:{group_id}",
-        correlation_id="seed",
-        group_id=group_id,
-        name="Golden Gate Bakery",
-        region="CA",
-        broker_id="broker1",
-        subgroups=[Subgroup(subgroup_id="0001", name="FT")],
-        renewal_date=date(2027, 3, 1),
-        acquired_on=date(2025, 1, 1),
-    )
-
-
 def row(n: int, cells: dict) -> MemberRowParsed:
     return MemberRowParsed(
         event_id=f"u1:row:{n}",
@@ -71,18 +54,8 @@ def row(n: int, cells: dict) -> MemberRowParsed:
 async def test_validation_classifies_rows_with_its_reference_projection(common, prefix, topics, infra):
     settings = ValidationSettings(**common, database=db_name(prefix, "validation"))
     key = settings.pii_hash_key.get_secret_value()
-    enrolled = MemberEnrolled(
-        event_id="m1",
-        correlation_id="seed",
-        member_id="M1",
-        group_id="230001",
-        subgroup_id="0001",
-        first_name="A",
-        last_name="B",
-        ssn_hash=ssn_hash("223456789", key),
-        ssn_last4="6789",
-    )
-    await publish(infra, topics.group_registered, group())
+    enrolled = member_enrolled("223456789", key)
+    await publish(infra, topics.group_registered, group_registered())
     await publish(infra, topics.member_enrolled, enrolled)
     async with running(validation_app(settings)) as http:
         await eventually(lambda: _health_groups(http))
@@ -117,24 +90,6 @@ async def _wait_members(settings):
         await eventually(lambda: client[settings.database].enrolled_members.count_documents({}))
     finally:
         await client.close()
-
-
-def classified(n: int, status: str = "ready", revision: int = 1) -> ApplicationClassified:
-    return ApplicationClassified(
-        event_id=f"u1:row:{n}:classified:{revision}",
-        correlation_id="c1",
-        application_id=f"u1-{n:04d}",
-        upload_id="u1",
-        group_id="230001",
-        region="CA",
-        row_number=n,
-        status=status,
-        issues=[],
-        cells=member(n, ssn="123-45-6789"),
-        ssn_hash="h",
-        revision=revision,
-        actor=ACTOR,
-    )
 
 
 async def test_applications_stores_each_row_once_and_publishes_masked_events(common, prefix, topics, infra):
@@ -178,7 +133,7 @@ def recorded(n: int, status: str, revision: int = 1) -> ApplicationRecorded:
 async def test_dashboard_projects_upload_progress_without_double_counting(common, prefix, topics, infra):
     settings = DashboardSettings(**common, database=db_name(prefix, "dashboard"))
     async with running(dashboard_app(settings)) as http:
-        await publish(infra, topics.group_registered, group())
+        await publish(infra, topics.group_registered, group_registered())
         await publish(infra, topics.application_recorded, recorded(2, "ready"), recorded(3, "error"))
         await eventually(lambda: _progress(http, lambda p: p["classified"] == 2))
         assert (await http.get("/uploads/u1")).json()["complete"] is False  # total not known yet

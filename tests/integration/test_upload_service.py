@@ -2,7 +2,6 @@
 
 import io
 import uuid
-from datetime import date
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -11,11 +10,11 @@ from openpyxl import load_workbook
 
 from services.upload.app import create_app
 from services.upload.settings import UploadSettings
-from shared.contracts.reference import GroupRegistered, Subgroup
 from shared.contracts.topics import Topics
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from tests.integration.conftest import running
+from tests.messages import group_registered
 from tests.support import eventually, member, plain_workbook, read_topic, topic_size, workbook
 
 pytestmark = pytest.mark.integration
@@ -112,16 +111,7 @@ async def test_commands_without_identity_are_refused(refusing_service):
 
 
 async def test_template_is_made_from_the_groups_projection(settings, topics, infra):
-    group = GroupRegistered(
-        correlation_id="seed",
-        group_id="230077",
-        name="Kona Florist",
-        region="HI",
-        broker_id="broker2",
-        subgroups=[Subgroup(subgroup_id="0003", name="Retirees")],
-        renewal_date=date(2027, 5, 1),
-        acquired_on=date(2024, 2, 1),
-    )
+    group = group_registered("230077", "Kona Florist", "HI", "broker2", ("0003",))
     async with running(create_app(settings)) as http:
         assert (await http.get("/templates/230077", params={"region": "HI"})).status_code == 404
         broker = KafkaBroker(infra.kafka_bootstrap)

@@ -11,34 +11,16 @@ from services.applications.domain import ActionRefused, confirmation_id, recorde
 from services.applications.handlers import Deps
 from services.applications.settings import ApplicationsSettings
 from shared.contracts.applications import (
-    ApplicationClassified,
     ApplicationRecorded,
     LifecycleEvent,
     ValidateApplication,
 )
 from shared.contracts.envelope import Actor, utcnow
+from tests.messages import classified
 from tests.support import member
 
 ACTOR = Actor(user_id="broker1", role="broker")
 CLASSIFIED = "enrollment.application-classified.v1"
-
-
-def classified(n: int = 4, revision: int = 1, status: str = "ready") -> ApplicationClassified:
-    return ApplicationClassified(
-        event_id=f"u1:row:{n}:classified:{revision}",
-        correlation_id="c1",
-        application_id=f"u1-{n:04d}",
-        upload_id="u1",
-        group_id="230001",
-        region="CA",
-        row_number=n,
-        status=status,
-        issues=[],
-        cells=member(n, ssn="123-45-6789", date_of_birth="1988-06-15"),
-        ssn_hash="h",
-        revision=revision,
-        actor=ACTOR,
-    )
 
 
 @pytest.fixture

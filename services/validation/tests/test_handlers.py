@@ -1,5 +1,3 @@
-from datetime import date
-
 from faststream.kafka import TestKafkaBroker
 
 from services.validation.adapters import InMemoryReferenceStore
@@ -8,9 +6,8 @@ from services.validation.handlers import Deps
 from services.validation.settings import ValidationSettings
 from shared.contracts.applications import ApplicationClassified
 from shared.contracts.envelope import Actor
-from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
 from shared.contracts.uploads import MemberRowParsed
-from shared.pii import ssn_hash
+from tests.messages import group_registered, member_enrolled
 from tests.support import member
 
 ACTOR = Actor(user_id="admin1", role="group_admin")
@@ -43,32 +40,8 @@ async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_mem
 
     key = settings.pii_hash_key.get_secret_value()
     async with TestKafkaBroker(broker) as br:
-        await br.publish(
-            GroupRegistered(
-                correlation_id="seed",
-                group_id="230001",
-                name="G",
-                region="CA",
-                broker_id="broker1",
-                subgroups=[Subgroup(subgroup_id="0001", name="FT")],
-                renewal_date=date(2027, 1, 1),
-                acquired_on=date(2024, 1, 1),
-            ),
-            "reference.group-registered.v1",
-        )
-        await br.publish(
-            MemberEnrolled(
-                correlation_id="seed",
-                member_id="M1",
-                group_id="230001",
-                subgroup_id="0001",
-                first_name="A",
-                last_name="B",
-                ssn_hash=ssn_hash("223456789", key),
-                ssn_last4="6789",
-            ),
-            "reference.member-enrolled.v1",
-        )
+        await br.publish(group_registered(name="G"), "reference.group-registered.v1")
+        await br.publish(member_enrolled("223456789", key), "reference.member-enrolled.v1")
         rows = [member(1), member(2, ssn="12"), member(3, ssn="223-45-6789")]
         await br.publish(parsed("u1", 4, rows[0], 3), ROWS)
         await br.publish(parsed("u1", 5, rows[1], 3), ROWS)

@@ -1,0 +1,64 @@
+"""Builders of the messages tests publish, so every tier speaks the same contracts."""
+
+from datetime import date
+
+from shared.contracts.applications import ApplicationClassified
+from shared.contracts.envelope import Actor
+from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
+from shared.pii import ssn_hash
+from tests.support import member
+
+BROKER = Actor(user_id="broker1", role="broker")
+
+
+def group_registered(
+    group_id: str = "230001",
+    name: str = "Golden Gate Bakery",
+    region: str = "CA",
+    broker_id: str = "broker1",
+    subgroups: tuple[str, ...] = ("0001",),
+) -> GroupRegistered:
+    return GroupRegistered(
+        event_id=f"g:{group_id}",
+        correlation_id="seed",
+        group_id=group_id,
+        name=name,
+        region=region,
+        broker_id=broker_id,
+        subgroups=[Subgroup(subgroup_id=s, name=f"Subgroup {s}") for s in subgroups],
+        renewal_date=date(2027, 3, 1),
+        acquired_on=date(2025, 1, 1),
+    )
+
+
+def member_enrolled(ssn_digits: str, pii_key: str, member_id: str = "M1", group_id: str = "230001") -> MemberEnrolled:
+    return MemberEnrolled(
+        event_id=f"m:{member_id}",
+        correlation_id="seed",
+        member_id=member_id,
+        group_id=group_id,
+        subgroup_id="0001",
+        first_name="A",
+        last_name="B",
+        ssn_hash=ssn_hash(ssn_digits, pii_key),
+        ssn_last4=ssn_digits[-4:],
+    )
+
+
+def classified(n: int = 4, status: str = "ready", revision: int = 1) -> ApplicationClassified:
+    """Validation's verdict on row ``n`` of upload u1 (application u1-000n)."""
+    return ApplicationClassified(
+        event_id=f"u1:row:{n}:classified:{revision}",
+        correlation_id="c1",
+        application_id=f"u1-{n:04d}",
+        upload_id="u1",
+        group_id="230001",
+        region="CA",
+        row_number=n,
+        status=status,
+        issues=[],
+        cells=member(n, ssn="123-45-6789", date_of_birth="1988-06-15"),
+        ssn_hash="h",
+        revision=revision,
+        actor=BROKER,
+    )
