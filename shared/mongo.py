@@ -16,6 +16,14 @@ def make_client(uri: str) -> AsyncMongoClient:
 DUPLICATE_KEY = 11000
 
 
+async def set_by_id(collection: AsyncCollection, docs: list[tuple[str, dict[str, Any]]]) -> None:
+    """Upsert each (id, fields) pair in one unordered bulk write: what projections of reference events do."""
+    if docs:
+        await collection.bulk_write(
+            [UpdateOne({"_id": _id}, {"$set": fields}, upsert=True) for _id, fields in docs], ordered=False
+        )
+
+
 async def upsert_unless_newer(collection: AsyncCollection, docs: list[tuple[str, dict[str, Any]]]) -> None:
     """Insert or update each document by id unless the stored one has a higher ``revision``.
 

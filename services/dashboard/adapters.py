@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
-from shared.mongo import upsert_unless_newer
+from shared.mongo import set_by_id, upsert_unless_newer
 
 from .domain import STATUSES, application_row, group_document
 
@@ -32,30 +32,25 @@ class ReadModels:
 
     # --- projections -------------------------------------------------------
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
-        await self.groups.bulk_write(
-            [UpdateOne({"_id": e.group_id}, {"$set": group_document(e)}, upsert=True) for e in events], ordered=False
-        )
+        await set_by_id(self.groups, [(e.group_id, group_document(e)) for e in events])
 
     async def upsert_members(self, events: list[MemberEnrolled]) -> None:
         """Members by id (names and last four only), then each touched group's count."""
-        await self.members.bulk_write(
+        await set_by_id(
+            self.members,
             [
-                UpdateOne(
-                    {"_id": e.member_id},
+                (
+                    e.member_id,
                     {
-                        "$set": {
-                            "group_id": e.group_id,
-                            "subgroup_id": e.subgroup_id,
-                            "ssn_last4": e.ssn_last4,
-                            "first_name": e.first_name,
-                            "last_name": e.last_name,
-                        }
+                        "group_id": e.group_id,
+                        "subgroup_id": e.subgroup_id,
+                        "ssn_last4": e.ssn_last4,
+                        "first_name": e.first_name,
+                        "last_name": e.last_name,
                     },
-                    upsert=True,
                 )
                 for e in events
             ],
-            ordered=False,
         )
         for group_id in {e.group_id for e in events}:
             count = await self.members.count_documents({"group_id": group_id})

@@ -7,10 +7,10 @@ from typing import Any, Protocol
 
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.reference import GroupRegistered
+from shared.mongo import set_by_id
 
 from .template import TemplateGroup
 
@@ -86,22 +86,9 @@ class GroupDirectory:
         """Nothing beyond _id."""
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
-        await self._groups.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": e.group_id},
-                    {
-                        "$set": {
-                            "name": e.name,
-                            "region": e.region,
-                            "subgroup_ids": [s.subgroup_id for s in e.subgroups],
-                        }
-                    },
-                    upsert=True,
-                )
-                for e in events
-            ],
-            ordered=False,
+        await set_by_id(
+            self._groups,
+            [(e.group_id, {"name": e.name, "region": e.region, "subgroup_ids": _subgroup_ids(e)}) for e in events],
         )
 
     async def get(self, group_id: str) -> TemplateGroup | None:
@@ -112,3 +99,7 @@ class GroupDirectory:
 
     async def count(self) -> int:
         return await self._groups.count_documents({})
+
+
+def _subgroup_ids(event: GroupRegistered) -> list[str]:
+    return [s.subgroup_id for s in event.subgroups]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.envelope import utcnow
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
-from shared.mongo import insert_new
+from shared.mongo import insert_new, set_by_id
 
 from .domain import GroupRef
 
@@ -46,31 +45,17 @@ class MongoReferenceStore:
         await self._claims.create_index([("application_id", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
-        await self._groups.bulk_write(
+        await set_by_id(
+            self._groups,
             [
-                UpdateOne(
-                    {"_id": e.group_id},
-                    {
-                        "$set": {
-                            "region": e.region,
-                            "can_enroll": e.can_enroll,
-                            "subgroup_ids": [s.subgroup_id for s in e.subgroups],
-                        }
-                    },
-                    upsert=True,
-                )
+                (e.group_id, {"region": e.region, "can_enroll": e.can_enroll, "subgroup_ids": _subgroup_ids(e)})
                 for e in events
             ],
-            ordered=False,
         )
 
     async def upsert_members(self, events: list[MemberEnrolled]) -> None:
-        await self._members.bulk_write(
-            [
-                UpdateOne({"_id": e.member_id}, {"$set": {"group_id": e.group_id, "ssn_hash": e.ssn_hash}}, upsert=True)
-                for e in events
-            ],
-            ordered=False,
+        await set_by_id(
+            self._members, [(e.member_id, {"group_id": e.group_id, "ssn_hash": e.ssn_hash}) for e in events]
         )
 
     async def group_count(self) -> int:
@@ -91,13 +76,9 @@ class MongoReferenceStore:
         classified (a redelivery after the fact) are not kept again."""
         uploads = {r.upload_id for r in rows}
         done = {d["_id"] async for d in self._finished.find({"_id": {"$in": sorted(uploads)}})}
-        ops = [
-            UpdateOne({"_id": r.event_id}, {"$set": r.model_dump(mode="json")}, upsert=True)
-            for r in rows
-            if r.upload_id not in done
-        ]
-        if ops:
-            await self._staged.bulk_write(ops, ordered=False)
+        await set_by_id(
+            self._staged, [(r.event_id, r.model_dump(mode="json")) for r in rows if r.upload_id not in done]
+        )
 
     async def staged_count(self, upload_id: str) -> int:
         return await self._staged.count_documents({"upload_id": upload_id})
@@ -150,9 +131,7 @@ class InMemoryReferenceStore:
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         for e in events:
-            self.group_refs[e.group_id] = GroupRef(
-                e.group_id, e.region, e.can_enroll, frozenset(s.subgroup_id for s in e.subgroups)
-            )
+            self.group_refs[e.group_id] = GroupRef(e.group_id, e.region, e.can_enroll, frozenset(_subgroup_ids(e)))
 
     async def upsert_members(self, events: list[MemberEnrolled]) -> None:
         for e in events:
@@ -191,3 +170,7 @@ class InMemoryReferenceStore:
     async def finish_upload(self, upload_id: str) -> None:
         self.finished.add(upload_id)
         self.staged = {k: r for k, r in self.staged.items() if r.upload_id != upload_id}
+
+
+def _subgroup_ids(event: GroupRegistered) -> list[str]:
+    return [s.subgroup_id for s in event.subgroups]
