@@ -17,11 +17,14 @@ from shared.mongo import upsert_unless_newer
 class MongoApplicationStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self._apps = db["applications"]
+        # When saved applications fall due: kept apart so that the applications
+        # themselves carry one secondary index only (each slows every insert).
+        self._expiries = db["saved_expiries"]
         self.agreements = AsyncGridFSBucket(db, bucket_name="arbitration_agreements")
 
     async def create_indexes(self) -> None:
         await self._apps.create_index([("upload_id", 1), ("status", 1), ("row_number", 1)])
-        await self._apps.create_index([("status", 1), ("expires_at", 1)])
+        await self._expiries.create_index([("expires_at", 1)])
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         await upsert_unless_newer(self._apps, docs)
@@ -34,11 +37,16 @@ class MongoApplicationStore:
     ) -> dict[str, Any] | None:
         """Move one application to a status if nobody changed it meanwhile
         (same status, same revision); returns the new document, or None."""
-        return await self._apps.find_one_and_update(
+        moved = await self._apps.find_one_and_update(
             {"_id": application["_id"], "status": application["status"], "revision": application["revision"]},
             {"$set": {"status": to_status, "revision": application["revision"] + 1, **(extra or {})}},
             return_document=ReturnDocument.AFTER,
         )
+        if moved is not None and to_status == "saved":
+            await self._expiries.update_one(
+                {"_id": moved["_id"]}, {"$set": {"expires_at": moved["expires_at"]}}, upsert=True
+            )
+        return moved
 
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         cursor = self._apps.find({"upload_id": upload_id, "status": {"$in": list(statuses)}}).sort("row_number", 1)
@@ -66,7 +74,18 @@ class MongoApplicationStore:
         return await stream.read()
 
     async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return await self._apps.find({"status": "saved", "expires_at": {"$lte": now}}).limit(limit).to_list()
+        """Saved applications whose time is up. Notes left by applications
+        that moved on (edited, submitted, deleted, saved again) are dropped."""
+        due = await self._expiries.find({"expires_at": {"$lte": now}}).limit(limit).to_list()
+        apps = {a["_id"]: a async for a in self._apps.find({"_id": {"$in": [d["_id"] for d in due]}})}
+        found = []
+        for note in due:
+            app = apps.get(note["_id"])
+            if app is not None and app["status"] == "saved" and app["expires_at"] <= now:
+                found.append(app)
+            else:
+                await self._expiries.delete_one({"_id": note["_id"], "expires_at": note["expires_at"]})
+        return found
 
 
 class InMemoryApplicationStore:

@@ -7,12 +7,18 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
+from shared.contracts.applications import upload_of
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
-from shared.mongo import set_by_id, upsert_unless_newer
+from shared.mongo import set_by_id
 
-from .domain import STATUSES, application_row, group_document
+from .domain import application_row, group_document, merge_rows, page_of, status_counts
+
+# How often a read-modify-write of one upload's rows is retried when another
+# handler changed them in between (the recorded and lifecycle handlers can).
+MERGE_ATTEMPTS = 20
 
 
 class ReadModels:
@@ -20,14 +26,18 @@ class ReadModels:
         self.groups = db["book_of_business"]
         self.members = db["enrolled_members"]
         self.uploads = db["uploads"]
+        # One document per upload holding its rows (250 at most) by application
+        # id: one write per batch instead of one per row and no secondary index.
         self.upload_applications = db["upload_applications"]
+        # The applications saved for later, by group (few; written only when
+        # an application is saved or leaves that state).
+        self.saved = db["saved_applications"]
         self.transactions = db["transactions"]
 
     async def create_indexes(self) -> None:
         await self.groups.create_index([("broker_id", 1), ("renewal_date", 1)])
         await self.members.create_index([("group_id", 1)])
-        await self.upload_applications.create_index([("upload_id", 1), ("status", 1), ("row_number", 1)])
-        await self.upload_applications.create_index([("group_id", 1), ("status", 1)])
+        await self.saved.create_index([("group_id", 1), ("upload_id", 1), ("row_number", 1)])
         await self.transactions.create_index([("group_id", 1), ("created_at", -1)])
 
     # --- projections -------------------------------------------------------
@@ -70,25 +80,58 @@ class ReadModels:
             upsert=True,
         )
 
-    async def upsert_upload_applications(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        await upsert_unless_newer(self.upload_applications, docs)
+    async def merge_upload_applications(self, docs: list[tuple[str, dict[str, Any]]], saved_changes: bool) -> None:
+        """Apply (application id, row) changes to their uploads' rows, then
+        store each upload's counts; with ``saved_changes`` also keep the
+        saved-for-later list in step (only lifecycle events move a row into
+        or out of it)."""
+        by_upload: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for app_id, doc in docs:
+            by_upload.setdefault(doc["upload_id"], []).append((app_id, doc))
+        for upload_id, incoming in by_upload.items():
+            group_id = incoming[0][1]["group_id"]
+            rows = await self._merge(upload_id, group_id, incoming)
+            await self.uploads.update_one(
+                {"_id": upload_id}, {"$set": {**status_counts(rows), "group_id": group_id}}, upsert=True
+            )
+            if saved_changes:
+                await self._sync_saved(rows, [app_id for app_id, _ in incoming])
+
+    async def _merge(
+        self, upload_id: str, group_id: str, incoming: list[tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any]]:
+        """Read-modify-write of one upload's rows, guarded by a version number."""
+        for _ in range(MERGE_ATTEMPTS):
+            current = await self.upload_applications.find_one({"_id": upload_id})
+            rows = merge_rows(current["rows"] if current else {}, incoming)
+            if current is None:
+                try:
+                    await self.upload_applications.insert_one(
+                        {"_id": upload_id, "group_id": group_id, "version": 1, "rows": rows}
+                    )
+                except DuplicateKeyError:
+                    continue  # the other handler wrote it first
+                return rows
+            if rows == current["rows"]:
+                return rows  # a redelivery: nothing new
+            written = await self.upload_applications.replace_one(
+                {"_id": upload_id, "version": current["version"]},
+                {"group_id": group_id, "version": current["version"] + 1, "rows": rows},
+            )
+            if written.matched_count:
+                return rows
+        raise RuntimeError(f"upload {upload_id}: its rows kept changing during {MERGE_ATTEMPTS} attempts")
+
+    async def _sync_saved(self, rows: dict[str, dict[str, Any]], app_ids: list[str]) -> None:
+        saved = [(a, rows[a]) for a in app_ids if rows[a]["status"] == "saved"]
+        await set_by_id(self.saved, saved)
+        if gone := sorted(a for a in app_ids if rows[a]["status"] != "saved"):
+            await self.saved.delete_many({"_id": {"$in": gone}})
 
     async def upsert_transactions(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         if docs:
             await self.transactions.bulk_write(
                 [UpdateOne({"_id": _id}, {"$setOnInsert": doc}, upsert=True) for _id, doc in docs], ordered=False
-            )
-
-    async def refresh_counts(self, upload_ids: set[str], group_of: dict[str, str]) -> None:
-        """Counts are recounted from the application rows, never incremented,
-        so a redelivered event cannot count twice."""
-        for upload_id in upload_ids:
-            counts = {s: 0 for s in STATUSES}
-            pipeline = [{"$match": {"upload_id": upload_id}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
-            async for row in await self.upload_applications.aggregate(pipeline):
-                counts[row["_id"]] = row["n"]
-            await self.uploads.update_one(
-                {"_id": upload_id}, {"$set": {**counts, "group_id": group_of[upload_id]}}, upsert=True
             )
 
     # --- queries -----------------------------------------------------------
@@ -107,10 +150,21 @@ class ReadModels:
     async def get_upload(self, upload_id: str) -> dict | None:
         return await self.uploads.find_one({"_id": upload_id})
 
-    async def page_of_applications(self, query: dict[str, Any], page: int, page_size: int) -> dict[str, Any]:
-        total = await self.upload_applications.count_documents(query)
+    async def upload_page(self, upload_id: str, status: str | None, page: int, page_size: int) -> dict[str, Any]:
+        """One tab of an upload (or all its rows), by row number, a page at a time."""
+        doc = await self.upload_applications.find_one({"_id": upload_id}) or {"rows": {}}
+        rows = sorted(
+            (application_row({"_id": a, **r}) for a, r in doc["rows"].items() if status in (None, r["status"])),
+            key=lambda r: r["row_number"],
+        )
+        return page_of(rows, page, page_size)
+
+    async def saved_page(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:
+        """The group's applications saved for later, by upload and row."""
+        query = {"group_id": group_id}
+        total = await self.saved.count_documents(query)
         cursor = (
-            self.upload_applications.find(query)
+            self.saved.find(query)
             .sort([("upload_id", 1), ("row_number", 1)])
             .skip((page - 1) * page_size)
             .limit(page_size)
@@ -123,8 +177,10 @@ class ReadModels:
         }
 
     async def get_application(self, application_id: str) -> dict | None:
-        doc = await self.upload_applications.find_one({"_id": application_id})
-        return application_row(doc) if doc else None
+        path = f"rows.{application_id}"
+        doc = await self.upload_applications.find_one({"_id": upload_of(application_id)}, {path: 1})
+        row = (doc or {}).get("rows", {}).get(application_id)
+        return application_row({"_id": application_id, **row}) if row else None
 
     async def page_of_transactions(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:
         query = {"group_id": group_id}

@@ -60,15 +60,14 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
         page_size: Annotated[int, Query(ge=1, le=250)] = 25,
     ) -> dict:
         """One tab of an upload (ready, error, rejected, ...), a page at a time, by row."""
-        query = {"upload_id": upload_id, **({"status": status} if status else {})}
-        return await deps.models.page_of_applications(query, page, page_size)
+        return await deps.models.upload_page(upload_id, status, page, page_size)
 
     @app.get("/groups/{group_id}/saved-applications")
     async def saved_applications(
         group_id: str, page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25
     ) -> dict:
         """The group's applications saved for later."""
-        return await deps.models.page_of_applications({"group_id": group_id, "status": "saved"}, page, page_size)
+        return await deps.models.saved_page(group_id, page, page_size)
 
     @app.get("/groups/{group_id}/transactions")
     async def transactions(

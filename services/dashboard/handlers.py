@@ -41,17 +41,17 @@ def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> No
 
     @broker.subscriber(topics.application_recorded, **batch_subscription(settings, f"{group}.applications"))
     async def on_applications_recorded(events: list[ApplicationRecorded]) -> None:
-        await deps.models.upsert_upload_applications(
-            [(e.application_id, upload_application_document(e)) for e in events]
+        await deps.models.merge_upload_applications(
+            [(e.application_id, upload_application_document(e)) for e in events], saved_changes=False
         )
-        await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})
 
     @broker.subscriber(topics.application_lifecycle, **batch_subscription(settings, f"{group}.lifecycle"))
     async def on_application_lifecycle(events: list[LifecycleEvent]) -> None:
         """Edited, saved, deleted, expired and submitted applications change
         their lists and counts; submitted ones enter the transaction history."""
-        await deps.models.upsert_upload_applications([(e.application_id, lifecycle_document(e)) for e in events])
+        await deps.models.merge_upload_applications(
+            [(e.application_id, lifecycle_document(e)) for e in events], saved_changes=True
+        )
         await deps.models.upsert_transactions(
             [(e.confirmation_id, transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
         )
-        await deps.models.refresh_counts({e.upload_id for e in events}, {e.upload_id: e.group_id for e in events})

@@ -14,6 +14,7 @@ from shared.contracts.applications import (
     ApplicationExpired,
     LifecycleEvent,
     ValidateApplication,
+    application_id,
 )
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.topics import Topics
@@ -31,10 +32,6 @@ class Deps:
     """Filled in by the app's lifespan; tests put fakes here."""
 
     store: ReferenceStore | None = None
-
-
-def application_id(upload_id: str, row_number: int) -> str:
-    return f"{upload_id}-{row_number:04d}"
 
 
 def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> None:
@@ -78,11 +75,11 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         for upload_id, file_rows in by_upload.items():
             if len({r.row_number for r in file_rows}) >= file_rows[0].total_rows:
                 # The usual case: the whole file came in one batch; nothing to keep.
-                await classify_rows(file_rows, deps.store, classified, pii_key, date.today())
+                await classify_rows(file_rows, deps.store, classified, pii_key, date.today(), staged=False)
                 continue
             await deps.store.stage_rows(file_rows)
-            if await deps.store.staged_count(upload_id) >= file_rows[0].total_rows:
-                staged = await deps.store.staged_rows(upload_id)
+            staged = await deps.store.staged_rows(upload_id)
+            if len(staged) >= file_rows[0].total_rows:
                 await classify_rows(staged, deps.store, classified, pii_key, date.today())
 
 
@@ -131,7 +128,12 @@ async def revalidate(
 
 
 async def classify_rows(
-    rows: list[MemberRowParsed], store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
+    rows: list[MemberRowParsed],
+    store: ReferenceStore,
+    publisher: DefaultPublisher,
+    pii_key: str,
+    today: date,
+    staged: bool = True,
 ) -> None:
     """Classify a whole file, claim its members, publish the verdicts."""
     rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
@@ -170,4 +172,4 @@ async def classify_rows(
         for row in rows
     ]
     await publish_many(publisher, ((m, m.group_id) for m in messages))
-    await store.finish_upload(upload_id)
+    await store.finish_upload(upload_id, staged=staged)

@@ -14,6 +14,16 @@ ApplicationStatus = Literal["ready", "error", "rejected"]
 LifecycleStatus = Literal["ready", "error", "rejected", "validating", "saved", "submitted", "deleted", "expired"]
 
 
+def application_id(upload_id: str, row_number: int) -> str:
+    """An application's id: its upload and its row, so every consumer derives the same one."""
+    return f"{upload_id}-{row_number:04d}"
+
+
+def upload_of(application_id: str) -> str:
+    """The upload an application came from (the inverse of :func:`application_id`)."""
+    return application_id.rsplit("-", 1)[0]
+
+
 class Issue(BaseModel):
     """Why a row is not ready: where it is and what to do about it."""
 

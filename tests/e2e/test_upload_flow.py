@@ -70,8 +70,8 @@ async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_s
     client = make_client(infra.mongodb_uri)
     try:
         dashboard = client["dashboard"]
-        stored = [d async for d in dashboard.upload_applications.find({"upload_id": upload_id})]
-        assert len(stored) == 10
+        stored = await dashboard.upload_applications.find_one({"_id": upload_id})
+        assert len(stored["rows"]) == 10
         text = str(stored)
         assert not [s for s in ssns if s in text or s.replace("-", "") in text]
         assert "1988-06-15" not in text

@@ -1,6 +1,13 @@
 from datetime import UTC, datetime
 
-from services.dashboard.domain import lifecycle_document, transaction_document, upload_progress
+from services.dashboard.domain import (
+    lifecycle_document,
+    merge_rows,
+    page_of,
+    status_counts,
+    transaction_document,
+    upload_progress,
+)
 from shared.contracts.applications import ApplicationSavedForLater, ApplicationSubmitted, MemberSummary
 from shared.contracts.envelope import Actor
 
@@ -60,3 +67,38 @@ def test_lifecycle_events_set_status_and_their_own_fields():
     history = transaction_document(submitted)
     assert history["status"] == "Pending KP Review" and history["member_name"] == "Ana Lee"
     assert history["kind"] == "Enrollment" and history["created_by"] == "admin1"
+
+
+def test_merging_rows_keeps_the_newest_revision_of_each():
+    stored = {
+        "u1-0004": {"row_number": 4, "status": "saved", "revision": 3, "expires_at": "x"},
+        "u1-0005": {"row_number": 5, "status": "error", "revision": 1, "issues": ["bad"]},
+    }
+    merged = merge_rows(
+        stored,
+        [
+            ("u1-0004", {"row_number": 4, "status": "ready", "revision": 1}),  # older: ignored
+            ("u1-0005", {"row_number": 5, "status": "validating", "revision": 2, "issues": []}),
+            ("u1-0006", {"row_number": 6, "status": "rejected", "revision": 1}),
+        ],
+    )
+    assert merged["u1-0004"] == stored["u1-0004"]
+    assert merged["u1-0005"] == {"row_number": 5, "status": "validating", "revision": 2, "issues": []}
+    assert merged["u1-0006"]["status"] == "rejected"
+    assert stored["u1-0005"]["status"] == "error"  # the stored rows are not changed in place
+    # The same change again (a redelivery) changes nothing, and fields it lacks are kept.
+    again = merge_rows(merged, [("u1-0004", {"status": "saved", "revision": 3})])
+    assert again == merged
+
+
+def test_counts_come_from_the_rows():
+    rows = {"a": {"status": "ready"}, "b": {"status": "ready"}, "c": {"status": "submitted"}}
+    counts = status_counts(rows)
+    assert counts["ready"] == 2 and counts["submitted"] == 1 and counts["error"] == 0
+    assert sum(counts.values()) == 3
+
+
+def test_a_page_is_a_slice_with_the_total():
+    items = [{"n": n} for n in range(30)]
+    assert page_of(items, 2, 25) == {"items": items[25:], "total": 30, "page": 2, "page_size": 25}
+    assert page_of(items, 3, 25)["items"] == []
