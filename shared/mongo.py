@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+T = TypeVar("T")
+Rows = dict[str, dict[str, Any]]
+
+# How often a read-modify-write of one document's rows is retried when another
+# writer changed it in between.
+UPDATE_ATTEMPTS = 20
 
 
 def make_client(uri: str) -> AsyncMongoClient:
@@ -65,3 +73,48 @@ async def insert_new(collection: AsyncCollection, docs: list[dict[str, Any]]) ->
 def _raise_unless_duplicates(exc: BulkWriteError) -> None:
     if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
         raise exc
+
+
+def apply_revisions(rows: Rows, incoming: list[tuple[str, dict[str, Any]]]) -> None:
+    """Merge each (id, fields) change into ``rows`` unless the stored row has a
+    higher ``revision``; the same revision again changes nothing, so
+    redelivered events are harmless. Rows are replaced, never changed in place."""
+    for row_id, fields in incoming:
+        current = rows.get(row_id)
+        if current is None or current["revision"] <= fields["revision"]:
+            rows[row_id] = {**(current or {}), **fields}
+
+
+async def update_rows(
+    collection: AsyncCollection, doc_id: str, change: Callable[[Rows], T], fields: dict[str, Any]
+) -> tuple[Rows, T]:
+    """Read-modify-write of one document that holds a bounded set of rows by id
+    (an upload's applications: 250 at most), guarded by a version number.
+
+    One document per upload is one write per batch instead of one per row,
+    with no secondary index to maintain. ``change`` gets a copy of the rows,
+    replaces the ones it changes (never mutates a stored row) and returns
+    what the caller needs; it runs again if another writer got in between.
+    ``fields`` are stored beside the rows. Returns the rows as written and
+    what ``change`` returned.
+    """
+    for _ in range(UPDATE_ATTEMPTS):
+        current = await collection.find_one({"_id": doc_id})
+        rows = dict(current["rows"]) if current else {}
+        result = change(rows)
+        if current is None:
+            if not rows:
+                return rows, result
+            try:
+                await collection.insert_one({"_id": doc_id, **fields, "version": 1, "rows": rows})
+            except DuplicateKeyError:
+                continue  # another writer created it first
+            return rows, result
+        if rows == current["rows"]:
+            return rows, result  # nothing new (a redelivery, or nothing matched)
+        written = await collection.replace_one(
+            {"_id": doc_id, "version": current["version"]}, {**fields, "version": current["version"] + 1, "rows": rows}
+        )
+        if written.matched_count:
+            return rows, result
+    raise RuntimeError(f"{collection.name} {doc_id}: its rows kept changing during {UPDATE_ATTEMPTS} attempts")

@@ -2,55 +2,95 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.contracts.applications import upload_of
 from shared.contracts.envelope import utcnow
-from shared.mongo import upsert_unless_newer
+from shared.mongo import Rows, apply_revisions, set_by_id, update_rows
 
 
 class MongoApplicationStore:
+    """Applications grouped by the upload they came from: one document per
+    upload (250 applications at most) holding each application by id.
+
+    The upload is the aggregate the actions work on (Submit Ready, Delete All
+    Errors, re-validating a row within its file), and one document per upload
+    is one write per batch instead of one per row. Every change is a
+    version-checked read-modify-write (``shared.mongo.update_rows``).
+    """
+
     def __init__(self, db: AsyncDatabase) -> None:
-        self._apps = db["applications"]
-        # When saved applications fall due: kept apart so that the applications
-        # themselves carry one secondary index only (each slows every insert).
+        self._uploads = db["upload_applications"]
+        # When saved applications fall due, found by date without scanning uploads.
         self._expiries = db["saved_expiries"]
         self.agreements = AsyncGridFSBucket(db, bucket_name="arbitration_agreements")
 
     async def create_indexes(self) -> None:
-        await self._apps.create_index([("upload_id", 1), ("status", 1), ("row_number", 1)])
         await self._expiries.create_index([("expires_at", 1)])
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        await upsert_unless_newer(self._apps, docs)
+        """Store classified applications; an older revision never overwrites a newer one."""
+        for upload_id, incoming in _by_upload(docs).items():
+            first = incoming[0][1]
+            await update_rows(
+                self._uploads,
+                upload_id,
+                lambda rows, incoming=incoming: apply_revisions(rows, incoming),
+                {"group_id": first["group_id"], "region": first["region"]},
+            )
 
     async def get(self, application_id: str) -> dict[str, Any] | None:
-        return await self._apps.find_one({"_id": application_id})
+        path = f"rows.{application_id}"
+        doc = await self._uploads.find_one({"_id": upload_of(application_id)}, {path: 1})
+        row = (doc or {}).get("rows", {}).get(application_id)
+        return {"_id": application_id, **row} if row else None
 
     async def transition(
         self, application: dict[str, Any], to_status: str, extra: dict[str, Any] | None = None
     ) -> dict[str, Any] | None:
         """Move one application to a status if nobody changed it meanwhile
-        (same status, same revision); returns the new document, or None."""
-        moved = await self._apps.find_one_and_update(
-            {"_id": application["_id"], "status": application["status"], "revision": application["revision"]},
-            {"$set": {"status": to_status, "revision": application["revision"] + 1, **(extra or {})}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if moved is not None and to_status == "saved":
-            await self._expiries.update_one(
-                {"_id": moved["_id"]}, {"$set": {"expires_at": moved["expires_at"]}}, upsert=True
+        (same status, same revision); returns the new application, or None."""
+        moved = await self.transition_many([application], to_status, lambda _: extra or {})
+        return moved[0] if moved else None
+
+    async def transition_many(
+        self, applications: list[dict[str, Any]], to_status: str, extra: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Move each application that nobody changed meanwhile; one write per
+        upload. Returns the moved applications (``extra(app)`` adds fields)."""
+        moved_all: list[dict[str, Any]] = []
+        for upload_id, apps in _by_upload([(a["_id"], a) for a in applications]).items():
+
+            def change(rows: Rows, apps=apps) -> list[dict[str, Any]]:
+                moved = []
+                for app_id, app in apps:
+                    row = rows.get(app_id)
+                    if row is None or (row["status"], row["revision"]) != (app["status"], app["revision"]):
+                        continue
+                    fields = {"status": to_status, "revision": row["revision"] + 1, **extra(app)}
+                    rows[app_id] = {**row, **fields}
+                    moved.append({"_id": app_id, **rows[app_id]})
+                return moved
+
+            first = apps[0][1]
+            _, moved = await update_rows(
+                self._uploads, upload_id, change, {"group_id": first["group_id"], "region": first["region"]}
             )
-        return moved
+            moved_all += moved
+        if to_status == "saved" and moved_all:
+            await set_by_id(self._expiries, [(a["_id"], {"expires_at": a["expires_at"]}) for a in moved_all])
+        return moved_all
 
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-        cursor = self._apps.find({"upload_id": upload_id, "status": {"$in": list(statuses)}}).sort("row_number", 1)
-        return await cursor.to_list()
+        doc = await self._uploads.find_one({"_id": upload_id}) or {"rows": {}}
+        found = [{"_id": a, **row} for a, row in doc["rows"].items() if row["status"] in statuses]
+        return sorted(found, key=lambda a: a["row_number"])
 
     async def attach_agreement(self, application_id: str, file_name: str, data: bytes) -> dict[str, Any]:
         """Store the PDF (one per application; a new one replaces it) and note it on the application."""
@@ -63,7 +103,15 @@ class MongoApplicationStore:
             file_id, file_name, data, metadata={"application_id": application_id, "content_type": "application/pdf"}
         )
         agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
-        await self._apps.update_one({"_id": application_id}, {"$set": {"arbitration_agreement": agreement}})
+
+        def note(rows: Rows) -> None:
+            if application_id in rows:
+                rows[application_id] = {**rows[application_id], "arbitration_agreement": agreement}
+
+        app = await self.get(application_id)
+        if app is not None:
+            fields = {"group_id": app["group_id"], "region": app["region"]}
+            await update_rows(self._uploads, upload_of(application_id), note, fields)
         return agreement
 
     async def read_agreement(self, application_id: str) -> bytes | None:
@@ -77,15 +125,21 @@ class MongoApplicationStore:
         """Saved applications whose time is up. Notes left by applications
         that moved on (edited, submitted, deleted, saved again) are dropped."""
         due = await self._expiries.find({"expires_at": {"$lte": now}}).limit(limit).to_list()
-        apps = {a["_id"]: a async for a in self._apps.find({"_id": {"$in": [d["_id"] for d in due]}})}
         found = []
         for note in due:
-            app = apps.get(note["_id"])
+            app = await self.get(note["_id"])
             if app is not None and app["status"] == "saved" and app["expires_at"] <= now:
                 found.append(app)
             else:
                 await self._expiries.delete_one({"_id": note["_id"], "expires_at": note["expires_at"]})
         return found
+
+
+def _by_upload(docs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    grouped: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for app_id, doc in docs:
+        grouped.setdefault(upload_of(app_id), []).append((app_id, doc))
+    return grouped
 
 
 class InMemoryApplicationStore:
@@ -114,6 +168,12 @@ class InMemoryApplicationStore:
             return None
         current.update({"status": to_status, "revision": current["revision"] + 1, **(extra or {})})
         return dict(current)
+
+    async def transition_many(
+        self, applications: list[dict[str, Any]], to_status: str, extra: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        moved = [await self.transition(a, to_status, extra(a)) for a in applications]
+        return [m for m in moved if m is not None]
 
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         found = [dict(a) for a in self.apps.values() if a["upload_id"] == upload_id and a["status"] in statuses]

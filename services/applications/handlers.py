@@ -167,26 +167,30 @@ async def delete(deps: Deps, application_id: str, actor: Actor) -> dict[str, Any
 
 async def submit(deps: Deps, application_id: str, actor: Actor) -> dict[str, Any]:
     app = await _load(deps, application_id, "submit")
-    return (await _submit_all(deps, [app], actor))[0]
+    submitted = await _submit_all(deps, [app], actor)
+    if not submitted:
+        raise ActionRefused(409, f"Application {application_id} changed meanwhile; reload it and try again.")
+    return submitted[0]
 
 
 async def _submit_all(deps: Deps, apps: list[dict[str, Any]], actor: Actor) -> list[dict[str, Any]]:
-    submitted, events = [], []
-    for app in apps:
-        moved = await deps.store.transition(
-            app, "submitted", {"confirmation_id": confirmation_id(app["_id"]), "submitted_at": utcnow()}
-        )
-        if moved is None:
-            continue  # changed meanwhile (another tab submitted or deleted it)
-        submitted.append(moved)
-        events.append(
+    """Submit each application nobody changed meanwhile (another tab may have
+    submitted or deleted it); one write per upload."""
+    submitted_at = utcnow()
+    submitted = await deps.store.transition_many(
+        apps, "submitted", lambda app: {"confirmation_id": confirmation_id(app["_id"]), "submitted_at": submitted_at}
+    )
+    await _announce(
+        deps,
+        [
             ApplicationSubmitted(
                 **_event_fields(moved, actor),
                 confirmation_id=moved["confirmation_id"],
                 member=member_summary(moved["cells"]),
             )
-        )
-    await _announce(deps, events)
+            for moved in submitted
+        ],
+    )
     return submitted
 
 
@@ -197,19 +201,15 @@ async def submit_ready(deps: Deps, upload_id: str, actor: Actor) -> list[dict[st
 
 async def delete_errors(deps: Deps, upload_id: str, actor: Actor) -> int:
     """Delete All Error Applications of the upload."""
-    deleted = []
-    for app in await deps.store.of_upload(upload_id, ("error",)):
-        if moved := await deps.store.transition(app, "deleted"):
-            deleted.append(ApplicationDeleted(**_event_fields(moved, actor)))
-    await _announce(deps, deleted)
+    errors = await deps.store.of_upload(upload_id, ("error",))
+    deleted = await deps.store.transition_many(errors, "deleted", lambda _: {})
+    await _announce(deps, [ApplicationDeleted(**_event_fields(moved, actor)) for moved in deleted])
     return len(deleted)
 
 
 async def expire_due(deps: Deps, now: datetime | None = None) -> int:
     """Saved applications past their 30 days expire; every read model hears of it."""
-    expired = []
-    for app in await deps.store.due_for_expiry(now or utcnow()):
-        if moved := await deps.store.transition(app, "expired"):
-            expired.append(ApplicationExpired(**_event_fields(moved, None)))
-    await _announce(deps, expired)
+    due = await deps.store.due_for_expiry(now or utcnow())
+    expired = await deps.store.transition_many(due, "expired", lambda _: {})
+    await _announce(deps, [ApplicationExpired(**_event_fields(moved, None)) for moved in expired])
     return len(expired)

@@ -7,18 +7,13 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.applications import upload_of
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
-from shared.mongo import set_by_id
+from shared.mongo import apply_revisions, set_by_id, update_rows
 
-from .domain import application_row, group_document, merge_rows, page_of, status_counts
-
-# How often a read-modify-write of one upload's rows is retried when another
-# handler changed them in between (the recorded and lifecycle handlers can).
-MERGE_ATTEMPTS = 20
+from .domain import application_row, group_document, page_of, status_counts
 
 
 class ReadModels:
@@ -90,37 +85,17 @@ class ReadModels:
             by_upload.setdefault(doc["upload_id"], []).append((app_id, doc))
         for upload_id, incoming in by_upload.items():
             group_id = incoming[0][1]["group_id"]
-            rows = await self._merge(upload_id, group_id, incoming)
+            rows, _ = await update_rows(
+                self.upload_applications,
+                upload_id,
+                lambda rows, incoming=incoming: apply_revisions(rows, incoming),
+                {"group_id": group_id},
+            )
             await self.uploads.update_one(
                 {"_id": upload_id}, {"$set": {**status_counts(rows), "group_id": group_id}}, upsert=True
             )
             if saved_changes:
                 await self._sync_saved(rows, [app_id for app_id, _ in incoming])
-
-    async def _merge(
-        self, upload_id: str, group_id: str, incoming: list[tuple[str, dict[str, Any]]]
-    ) -> dict[str, dict[str, Any]]:
-        """Read-modify-write of one upload's rows, guarded by a version number."""
-        for _ in range(MERGE_ATTEMPTS):
-            current = await self.upload_applications.find_one({"_id": upload_id})
-            rows = merge_rows(current["rows"] if current else {}, incoming)
-            if current is None:
-                try:
-                    await self.upload_applications.insert_one(
-                        {"_id": upload_id, "group_id": group_id, "version": 1, "rows": rows}
-                    )
-                except DuplicateKeyError:
-                    continue  # the other handler wrote it first
-                return rows
-            if rows == current["rows"]:
-                return rows  # a redelivery: nothing new
-            written = await self.upload_applications.replace_one(
-                {"_id": upload_id, "version": current["version"]},
-                {"group_id": group_id, "version": current["version"] + 1, "rows": rows},
-            )
-            if written.matched_count:
-                return rows
-        raise RuntimeError(f"upload {upload_id}: its rows kept changing during {MERGE_ATTEMPTS} attempts")
 
     async def _sync_saved(self, rows: dict[str, dict[str, Any]], app_ids: list[str]) -> None:
         saved = [(a, rows[a]) for a in app_ids if rows[a]["status"] == "saved"]

@@ -72,22 +72,6 @@ def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
     return doc
 
 
-def merge_rows(
-    rows: dict[str, dict[str, Any]], incoming: list[tuple[str, dict[str, Any]]]
-) -> dict[str, dict[str, Any]]:
-    """An upload's rows (by application id) with the incoming changes applied.
-
-    A change older than the stored row (lower revision) is ignored; the same
-    revision again changes nothing, so redelivered events are harmless.
-    """
-    merged = dict(rows)
-    for app_id, doc in incoming:
-        current = merged.get(app_id)
-        if current is None or current["revision"] <= doc["revision"]:
-            merged[app_id] = {**(current or {}), **doc}
-    return merged
-
-
 def status_counts(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
     """How many of an upload's rows are in each status: counted, never incremented."""
     counts = dict.fromkeys(STATUSES, 0)

@@ -2,7 +2,6 @@ from datetime import UTC, datetime
 
 from services.dashboard.domain import (
     lifecycle_document,
-    merge_rows,
     page_of,
     status_counts,
     transaction_document,
@@ -67,28 +66,6 @@ def test_lifecycle_events_set_status_and_their_own_fields():
     history = transaction_document(submitted)
     assert history["status"] == "Pending KP Review" and history["member_name"] == "Ana Lee"
     assert history["kind"] == "Enrollment" and history["created_by"] == "admin1"
-
-
-def test_merging_rows_keeps_the_newest_revision_of_each():
-    stored = {
-        "u1-0004": {"row_number": 4, "status": "saved", "revision": 3, "expires_at": "x"},
-        "u1-0005": {"row_number": 5, "status": "error", "revision": 1, "issues": ["bad"]},
-    }
-    merged = merge_rows(
-        stored,
-        [
-            ("u1-0004", {"row_number": 4, "status": "ready", "revision": 1}),  # older: ignored
-            ("u1-0005", {"row_number": 5, "status": "validating", "revision": 2, "issues": []}),
-            ("u1-0006", {"row_number": 6, "status": "rejected", "revision": 1}),
-        ],
-    )
-    assert merged["u1-0004"] == stored["u1-0004"]
-    assert merged["u1-0005"] == {"row_number": 5, "status": "validating", "revision": 2, "issues": []}
-    assert merged["u1-0006"]["status"] == "rejected"
-    assert stored["u1-0005"]["status"] == "error"  # the stored rows are not changed in place
-    # The same change again (a redelivery) changes nothing, and fields it lacks are kept.
-    again = merge_rows(merged, [("u1-0004", {"status": "saved", "revision": 3})])
-    assert again == merged
 
 
 def test_counts_come_from_the_rows():
