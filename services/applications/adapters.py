@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.applications import upload_of
 from shared.contracts.envelope import utcnow
-from shared.mongo import Rows, apply_revisions, set_by_id, update_rows
+from shared.mongo import FileBucket, Rows, apply_revisions, set_by_id, update_rows
 
 
 class MongoApplicationStore:
@@ -29,10 +28,11 @@ class MongoApplicationStore:
         self._uploads = db["upload_applications"]
         # When saved applications fall due, found by date without scanning uploads.
         self._expiries = db["saved_expiries"]
-        self.agreements = AsyncGridFSBucket(db, bucket_name="arbitration_agreements")
+        self.agreements = FileBucket(db, "arbitration_agreements")
 
     async def create_indexes(self) -> None:
         await self._expiries.create_index([("expires_at", 1)])
+        await self.agreements.create_indexes()
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         """Store classified applications; an older revision never overwrites a newer one."""
@@ -96,11 +96,11 @@ class MongoApplicationStore:
         """Store the PDF (one per application; a new one replaces it) and note it on the application."""
         file_id = f"{application_id}:agreement"
         try:
-            await self.agreements.delete(file_id)
+            await self.agreements.bucket.delete(file_id)
         except NoFile:
             pass
-        await self.agreements.upload_from_stream_with_id(
-            file_id, file_name, data, metadata={"application_id": application_id, "content_type": "application/pdf"}
+        await self.agreements.put(
+            file_id, file_name, data, {"application_id": application_id, "content_type": "application/pdf"}
         )
         agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
 
@@ -116,7 +116,7 @@ class MongoApplicationStore:
 
     async def read_agreement(self, application_id: str) -> bytes | None:
         try:
-            stream = await self.agreements.open_download_stream(f"{application_id}:agreement")
+            stream = await self.agreements.bucket.open_download_stream(f"{application_id}:agreement")
         except NoFile:
             return None
         return await stream.read()

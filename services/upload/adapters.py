@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.reference import GroupRegistered
-from shared.mongo import set_by_id
+from shared.mongo import FileBucket, set_by_id
 
 from .template import TemplateGroup
 
 
 class UploadStore(Protocol):
+    async def create_indexes(self) -> None: ...
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None: ...
     async def mark_published(self, upload_id: str) -> None: ...
     async def get(self, upload_id: str) -> dict[str, Any] | None: ...
@@ -28,10 +28,13 @@ class MongoUploadStore:
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._uploads = db["uploads"]
-        self._files = AsyncGridFSBucket(db, bucket_name="upload_files")
+        self._files = FileBucket(db, "upload_files")
+
+    async def create_indexes(self) -> None:
+        await self._files.create_indexes()
 
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
-        await self._files.upload_from_stream_with_id(upload_id, file_name, data, metadata={"upload_id": upload_id})
+        await self._files.put(upload_id, file_name, data, {"upload_id": upload_id})
         await self._uploads.insert_one({"_id": upload_id, **record, "published": False})
 
     async def mark_published(self, upload_id: str) -> None:
@@ -46,7 +49,7 @@ class MongoUploadStore:
 
     async def read_file(self, upload_id: str) -> bytes:
         try:
-            stream = await self._files.open_download_stream(upload_id)
+            stream = await self._files.bucket.open_download_stream(upload_id)
         except NoFile as exc:
             raise LookupError(upload_id) from exc
         return await stream.read()
@@ -58,6 +61,9 @@ class InMemoryUploadStore:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
+
+    async def create_indexes(self) -> None:
+        """Nothing to index in memory."""
 
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
         self.files[upload_id] = data

@@ -56,6 +56,7 @@ def create_app(settings: UploadSettings | None = None) -> FastAPI:
     async def attach(db: AsyncDatabase) -> None:
         deps.store = MongoUploadStore(db)
         deps.groups = GroupDirectory(db)
+        await deps.store.create_indexes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -52,6 +52,9 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
         db = client[settings.database]
         stored = await (await AsyncGridFSBucket(db, bucket_name="upload_files").open_download_stream(upload_id)).read()
         assert stored.startswith(b"PK")
+        # The bucket's indexes are made at start (files are written without GridFS's own check).
+        chunk_indexes = [i async for i in await db["upload_files.chunks"].list_indexes()]
+        assert any(dict(i["key"]) == {"files_id": 1, "n": 1} and i.get("unique") for i in chunk_indexes)
         record = await db.uploads.find_one({"_id": upload_id})
         assert record["published"] is True and record["group_id"] == "230001"
     finally:
