@@ -88,6 +88,19 @@ def wait_for_port(port: int, proc: subprocess.Popen, name: str, log: Path, timeo
     raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout}s; see {log}")
 
 
+def mongodb_uri(port: int) -> str:
+    """How services reach the embedded SecantusDB.
+
+    ``retryWrites=false``: SecantusDB keeps a record of every retryable write
+    for 30 minutes and walks all of them (up to 10,000, sorting them once
+    full) on each new write, so with retryable writes every write got slower
+    as the day went on (measured in ``make bench``). Nothing here needs the
+    driver's single retry: Kafka consumers are redelivered and idempotent,
+    and an HTTP command that fails is answered as failed.
+    """
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
+
+
 @dataclass
 class EmbeddedServers:
     """Two running server processes and the addresses clients use."""
@@ -103,7 +116,7 @@ class EmbeddedServers:
 
     @property
     def mongodb_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        return mongodb_uri(self.mongo_port)
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -166,7 +179,7 @@ def start(
         procs.append(mongo)
         wait_for_port(kafka_port, kafka, "Tansu", kafka_log)
         wait_for_port(mongo_port, mongo, "SecantusDB", mongo_log)
-        wait_for_mongo(f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true", mongo_log)
+        wait_for_mongo(mongodb_uri(mongo_port), mongo_log)
     except BaseException:
         EmbeddedServers(0, 0, procs, data_dir).stop()
         raise
