@@ -1,0 +1,83 @@
+"""The stores that keep one document per upload, and validation's member
+claims, on the real MongoDB-protocol server."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from services.applications.adapters import MongoApplicationStore
+from services.validation.adapters import MongoReferenceStore
+from shared.contracts.applications import application_id
+from shared.contracts.envelope import utcnow
+from shared.mongo import make_client
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def db(infra, prefix):
+    client = make_client(infra.mongodb_uri)
+    name = f"{prefix}stores".replace(".", "_")
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+async def test_claims_are_found_by_member_and_released_by_application(db):
+    store = MongoReferenceStore(db)
+    await store.create_indexes()
+    a1, a2, b1 = application_id("up1", 4), application_id("up1", 5), application_id("up2", 4)
+    await store.claim("230001", {"h1": a1, "h2": a2})  # a file's first claims: one field
+    await store.claim("230001", {"h1": b1, "h3": b1})  # another file: h1 stays with a1
+    assert await store.pending_claims("230001", {"h1", "h2", "h3", "h4"}) == {"h1": a1, "h2": a2, "h3": b1}
+    assert await store.pending_claims("230002", {"h1"}) == {}  # claims are per group
+
+    # An edited application that still holds its member keeps the claim...
+    await store.release_claims({a1}, keep="h1")
+    assert (await store.pending_claims("230001", {"h1"})) == {"h1": a1}
+    # ...one edited to another member gives up the old claim and takes the new
+    # one (an application holds one member), noted beside the file's others.
+    await store.release_claims({a2}, keep="h5")
+    await store.claim("230001", {"h5": a2})
+    assert await store.pending_claims("230001", {"h1", "h2", "h5"}) == {"h1": a1, "h5": a2}
+    await store.release_claims({a2})
+    assert await store.pending_claims("230001", {"h1", "h2", "h5"}) == {"h1": a1}
+    await store.release_claims({a1, b1})
+    assert await store.pending_claims("230001", {"h1", "h3"}) == {}
+
+
+async def test_applications_of_an_upload_move_together_and_never_backwards(db):
+    store = MongoApplicationStore(db)
+    await store.create_indexes()
+
+    def app(row: int, status: str, revision: int = 1) -> tuple[str, dict]:
+        fields = {"upload_id": "up1", "group_id": "230001", "region": "CA", "row_number": row}
+        return application_id("up1", row), {**fields, "status": status, "revision": revision, "cells": {}}
+
+    await store.upsert_many([app(4, "ready"), app(5, "ready"), app(6, "error")])
+    await store.upsert_many([app(4, "ready"), app(6, "error")])  # a redelivery changes nothing
+    ready = await store.of_upload("up1", ("ready",))
+    assert [a["row_number"] for a in ready] == [4, 5]
+
+    # Two writers at once (Submit Ready in one tab, a delete in another): each
+    # application moves once, and neither write is lost.
+    submitted, deleted = await asyncio.gather(
+        store.transition_many(ready, "submitted", lambda a: {"confirmation_id": f"C-{a['row_number']}"}),
+        store.transition(ready[1], "deleted"),
+    )
+    moved = {a["_id"]: a["status"] for a in submitted} | ({deleted["_id"]: "deleted"} if deleted else {})
+    assert len(moved) == 2
+    assert {(await store.get(i))["status"] for i in moved} == set(moved.values())
+
+    # An older revision arriving late does not undo a newer one.
+    await store.upsert_many([app(4, "error", revision=1)])
+    assert (await store.get(application_id("up1", 4)))["status"] in {"submitted", "deleted"}
+
+    # Saved applications come due for expiry; ones that moved on are not.
+    error = await store.get(application_id("up1", 6))
+    past = utcnow() - timedelta(seconds=1)
+    saved = await store.transition(error, "saved", {"expires_at": past})
+    assert [a["_id"] for a in await store.due_for_expiry(utcnow())] == [saved["_id"]]
+    await store.transition(saved, "deleted")
+    assert await store.due_for_expiry(utcnow()) == []
