@@ -85,11 +85,21 @@ def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
     return DeadLetters
 
 
+# A file's messages (250 rows at most, under 1 MB) fit one record batch, so a
+# consumer finds the whole file in one fetch instead of a first part that it
+# must keep until the rest arrives. Kafka's default limit for a batch is 1 MB.
+PRODUCER_BATCH_BYTES = 1_000_000
+# Long enough for a file's messages to be appended before the batch is sent.
+PRODUCER_LINGER_MS = 10
+
+
 def make_broker(settings: InfraSettings) -> KafkaBroker:
     # Per-message logs go to DEBUG: at INFO they drown everything else.
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         acks="all",
+        max_batch_size=PRODUCER_BATCH_BYTES,
+        linger_ms=PRODUCER_LINGER_MS,
         log_level=logging.DEBUG,
         logger=logging.getLogger("faststream"),
         middlewares=[dead_letters(settings.kafka_dead_letter_after, settings.kafka_retry_backoff_seconds)],
