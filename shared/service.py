@@ -33,7 +33,7 @@ def serve(app, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 
-def caller(
+async def caller(
     x_actor_id: str | None = Header(default=None),
     x_actor_role: str | None = Header(default=None),
 ) -> Actor:
@@ -43,7 +43,7 @@ def caller(
     return Actor(user_id=x_actor_id, role=x_actor_role)
 
 
-def correlation(x_correlation_id: str | None = Header(default=None)) -> str:
+async def correlation(x_correlation_id: str | None = Header(default=None)) -> str:
     return x_correlation_id or new_id()
 
 

@@ -73,10 +73,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {"detail": f"The {exc.service} service failed; try again, and report it if it persists."}, 502
         )
 
-    def users(request: Request) -> UserStore:
+    async def users(request: Request) -> UserStore:
         return request.app.state.users
 
-    def services(request: Request) -> Services:
+    async def services(request: Request) -> Services:
         return request.app.state.services
 
     async def current_user(
