@@ -38,13 +38,14 @@ class MongoReferenceStore:
         # Rows of a file that came in parts, one document per part, until all
         # have arrived; deleted once the file is classified.
         self._staged = db["staged_rows"]
-        # Per upload: when it was classified, and which claim each application holds.
+        # Per upload: when it was classified, and the members its open
+        # applications hold (claims), so no other file enrolls them meanwhile.
         self._finished = db["classified_uploads"]
-        self._claims = db["pending_claims"]
 
     async def create_indexes(self) -> None:
         await self._members.create_index([("group_id", 1), ("ssn_hash", 1)])
         await self._staged.create_index([("upload_id", 1)])
+        await self._finished.create_index([("group_id", 1), ("members", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await set_by_id(
@@ -97,67 +98,72 @@ class MongoReferenceStore:
         return [MemberRowParsed.model_validate(rows[n]) for n in sorted(rows)]
 
     async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]:
-        ids = sorted(_claim_id(group_id, h) for h in hashes)
-        return {d["ssn_hash"]: d["application_id"] async for d in self._claims.find({"_id": {"$in": ids}})}
+        """Which open application holds each of these members, if any. Should
+        two hold one (claimed at the same moment), the earlier claim wins."""
+        query = {"group_id": group_id, "members": {"$in": sorted(hashes)}}
+        holders: dict[str, tuple[Any, str]] = {}
+        async for doc in self._finished.find(query, {"claims": 1, "claimed_at": 1}):
+            for app_id, member in doc["claims"].items():
+                if member in hashes:
+                    holders[member] = min(holders.get(member, (doc["claimed_at"], app_id)), (doc["claimed_at"], app_id))
+        return {member: app_id for member, (_, app_id) in holders.items()}
 
     async def claim(self, group_id: str, claims: dict[str, str]) -> None:
-        """First claim wins: an existing claim is never moved to another application.
-
-        Claims are found by member (their id); which claim an application
-        holds is noted on its upload's record, so releasing one needs no
-        second index on every claim (each index slows every insert)."""
-        if not claims:
-            return
-        docs = [
-            {"_id": _claim_id(group_id, h), "group_id": group_id, "ssn_hash": h, "application_id": a}
-            for h, a in claims.items()
-        ]
+        """Note the members (keyed hashes) that applications hold, on their
+        upload's record: one document per upload with a multikey index on its
+        members, a third of the cost of one document per member. A member
+        already held by another application stays with it (pending_claims)."""
         by_upload: dict[str, dict[str, str]] = {}
-        for doc in docs:
-            by_upload.setdefault(upload_of(doc["application_id"]), {})[doc["application_id"]] = doc["_id"]
+        for member, app_id in claims.items():
+            by_upload.setdefault(upload_of(app_id), {})[app_id] = member
         for upload_id, held in by_upload.items():
-            await self._note_claims(upload_id, held)
-        await insert_new(self._claims, docs)
-
-    async def _note_claims(self, upload_id: str, held: dict[str, str]) -> None:
-        """Note which claim each application holds on its upload's record.
-        The first note of a file sets the whole map as one field (a $set of
-        250 paths costs SecantusDB ten times as much); later ones add to it."""
-        try:
-            await self._finished.update_one(
-                {"_id": upload_id, "claims": {"$exists": False}}, {"$set": {"claims": held}}, upsert=True
-            )
-            return
-        except DuplicateKeyError:
-            pass  # the record has claims already: add these to them
-        paths = {f"claims.{app_id}": claim_id for app_id, claim_id in held.items()}
-        await self._finished.update_one({"_id": upload_id}, {"$set": paths}, upsert=True)
+            try:
+                # A file's first claims: the whole map as one field (a $set of
+                # 250 paths costs SecantusDB ten times as much).
+                await self._finished.update_one(
+                    {"_id": upload_id, "claims": {"$exists": False}},
+                    {
+                        "$set": {
+                            "group_id": group_id,
+                            "claims": held,
+                            "members": sorted(set(held.values())),
+                            "claimed_at": utcnow(),
+                        }
+                    },
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                # The record has claims already: add these to them.
+                await self._finished.update_one(
+                    {"_id": upload_id},
+                    {
+                        "$set": {f"claims.{app_id}": member for app_id, member in held.items()},
+                        "$addToSet": {"members": {"$each": sorted(set(held.values()))}},
+                    },
+                )
 
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
         """The applications no longer hold their members (deleted, expired, or
         edited to another SSN: ``keep`` is the hash the edited one still holds)."""
         uploads = sorted({upload_of(a) for a in application_ids})
-        held = [
-            claim_id
-            async for doc in self._finished.find({"_id": {"$in": uploads}}, {"claims": 1})
-            for app, claim_id in doc.get("claims", {}).items()
-            if app in application_ids
-        ]
-        if not held:
-            return
-        query: dict[str, Any] = {"_id": {"$in": held}, "application_id": {"$in": sorted(application_ids)}}
-        if keep:
-            query["ssn_hash"] = {"$ne": keep}
-        await self._claims.delete_many(query)
+        async for doc in self._finished.find({"_id": {"$in": uploads}}, {"claims": 1}):
+            claims = doc.get("claims", {})
+            gone = {a: m for a, m in claims.items() if a in application_ids and m != keep}
+            if not gone:
+                continue
+            still_held = {m for a, m in claims.items() if a not in gone}
+            await self._finished.update_one(
+                {"_id": doc["_id"]},
+                {
+                    "$unset": {f"claims.{a}": "" for a in gone},
+                    "$pullAll": {"members": sorted(set(gone.values()) - still_held)},
+                },
+            )
 
     async def finish_upload(self, upload_id: str, staged: bool = True) -> None:
         await self._finished.update_one({"_id": upload_id}, {"$set": {"classified_at": utcnow()}}, upsert=True)
         if staged:
             await self._staged.delete_many({"upload_id": upload_id})
-
-
-def _claim_id(group_id: str, ssn_hash: str) -> str:
-    return f"{group_id}:{ssn_hash}"
 
 
 class InMemoryReferenceStore:
@@ -168,7 +174,8 @@ class InMemoryReferenceStore:
         self.members: dict[str, tuple[str, str]] = {}
         self.staged: dict[str, MemberRowParsed] = {}
         self.finished: set[str] = set()
-        self.claims: dict[str, str] = {}
+        # application id -> (group, member), in the order they were claimed
+        self.claims: dict[str, tuple[str, str]] = {}
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         for e in events:
@@ -194,16 +201,20 @@ class InMemoryReferenceStore:
         return sorted((r for r in self.staged.values() if r.upload_id == upload_id), key=lambda r: r.row_number)
 
     async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]:
-        return {h: self.claims[f"{group_id}:{h}"] for h in hashes if f"{group_id}:{h}" in self.claims}
+        held: dict[str, str] = {}
+        for app_id, (group, member) in self.claims.items():
+            if group == group_id and member in hashes:
+                held.setdefault(member, app_id)  # the earlier claim wins
+        return held
 
     async def claim(self, group_id: str, claims: dict[str, str]) -> None:
-        for h, a in claims.items():
-            self.claims.setdefault(f"{group_id}:{h}", a)
+        for member, app_id in claims.items():
+            if self.claims.get(app_id) != (group_id, member):
+                self.claims.pop(app_id, None)  # a new claim goes last
+                self.claims[app_id] = (group_id, member)
 
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
-        self.claims = {
-            k: a for k, a in self.claims.items() if a not in application_ids or (keep and k.endswith(f":{keep}"))
-        }
+        self.claims = {a: c for a, c in self.claims.items() if a not in application_ids or c[1] == keep}
 
     async def finish_upload(self, upload_id: str, staged: bool = True) -> None:
         self.finished.add(upload_id)

@@ -27,24 +27,26 @@ async def db(infra, prefix):
 async def test_claims_are_found_by_member_and_released_by_application(db):
     store = MongoReferenceStore(db)
     await store.create_indexes()
-    a1, a2, b1 = application_id("up1", 4), application_id("up1", 5), application_id("up2", 4)
+    a1, a2 = application_id("up1", 4), application_id("up1", 5)
+    b1, b2 = application_id("up2", 4), application_id("up2", 5)
     await store.claim("230001", {"h1": a1, "h2": a2})  # a file's first claims: one field
-    await store.claim("230001", {"h1": b1, "h3": b1})  # another file: h1 stays with a1
-    assert await store.pending_claims("230001", {"h1", "h2", "h3", "h4"}) == {"h1": a1, "h2": a2, "h3": b1}
+    await store.claim("230001", {"h1": b1, "h3": b2})  # a later file: h1 stays with a1
+    assert await store.pending_claims("230001", {"h1", "h2", "h3", "h4"}) == {"h1": a1, "h2": a2, "h3": b2}
     assert await store.pending_claims("230002", {"h1"}) == {}  # claims are per group
 
     # An edited application that still holds its member keeps the claim...
     await store.release_claims({a1}, keep="h1")
-    assert (await store.pending_claims("230001", {"h1"})) == {"h1": a1}
-    # ...one edited to another member gives up the old claim and takes the new
+    assert await store.pending_claims("230001", {"h1"}) == {"h1": a1}
+    # ...one edited to another member gives up the old one and claims the new
     # one (an application holds one member), noted beside the file's others.
     await store.release_claims({a2}, keep="h5")
     await store.claim("230001", {"h5": a2})
     assert await store.pending_claims("230001", {"h1", "h2", "h5"}) == {"h1": a1, "h5": a2}
-    await store.release_claims({a2})
-    assert await store.pending_claims("230001", {"h1", "h2", "h5"}) == {"h1": a1}
-    await store.release_claims({a1, b1})
-    assert await store.pending_claims("230001", {"h1", "h3"}) == {}
+    # Once the first holder lets go, the other open application holds the member.
+    await store.release_claims({a1})
+    assert await store.pending_claims("230001", {"h1"}) == {"h1": b1}
+    await store.release_claims({a2, b1, b2})
+    assert await store.pending_claims("230001", {"h1", "h2", "h3", "h5"}) == {}
 
 
 async def test_applications_of_an_upload_move_together_and_never_backwards(db):
