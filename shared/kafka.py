@@ -20,16 +20,21 @@ from .settings import InfraSettings
 PARTITIONS = 6
 
 
-def batch_subscription(settings: InfraSettings, group_id: str) -> dict:
+def batch_subscription(settings: InfraSettings, group_id: str, reference: bool = False) -> dict:
     """How every subscriber here consumes: batches, from the earliest offset,
     committing only after the handler succeeded (a failed batch is sought back
-    and redelivered), in a consumer group of its own."""
+    and redelivered), in a consumer group of its own.
+
+    ``reference``: reference data (groups, enrolled members) arrives seldom
+    and nobody waits on it, so its consumers ask less often (every fetch of
+    an idle consumer costs the broker and the service a little CPU)."""
+    wait = settings.kafka_reference_fetch_max_wait_ms if reference else settings.kafka_fetch_max_wait_ms
     return {
         "group_id": group_id,
         "title": group_id,
         "batch": True,
         "max_records": settings.kafka_max_batch,
-        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "fetch_max_wait_ms": wait,
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
     }

@@ -26,11 +26,11 @@ def register(broker: KafkaBroker, settings: DashboardSettings, deps: Deps) -> No
     topics = Topics(settings.topic_prefix)
     group = settings.consumer_group
 
-    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups"))
+    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups", reference=True))
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.models.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members"))
+    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members", reference=True))
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.models.upsert_members(events)
 

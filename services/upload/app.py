@@ -40,7 +40,9 @@ def build_broker(settings: UploadSettings, deps: Deps) -> tuple[KafkaBroker, Pub
     broker = make_broker(settings)
     topics = Topics(settings.topic_prefix)
 
-    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{settings.consumer_group}.groups"))
+    @broker.subscriber(
+        topics.group_registered, **batch_subscription(settings, f"{settings.consumer_group}.groups", reference=True)
+    )
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         """Keep the groups' names, regions and subgroups for their templates."""
         await deps.groups.upsert_groups(events)
@@ -126,7 +128,7 @@ def create_app(settings: UploadSettings | None = None) -> FastAPI:
         if answer.status_code != 200:
             raise HTTPException(502, "The applications service did not answer; try again in a minute.")
         return Response(
-            build_error_report(group, record["region"], answer.json()),
+            await asyncio.to_thread(build_error_report, group, record["region"], answer.json()),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="errors-{upload_id}.xlsx"'},
         )
@@ -142,7 +144,7 @@ def create_app(settings: UploadSettings | None = None) -> FastAPI:
                 422, f"Group {group_id} is in region {group.region}, not {region}. Choose {group.region}."
             )
         return Response(
-            build_template(group, group.region),
+            await asyncio.to_thread(build_template, group, group.region),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="mass-enrollment-{group_id}.xlsx"'},
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -53,7 +54,9 @@ async def accept_upload(
 ) -> UploadAccepted:
     """Check and parse first, so a refused file leaves nothing stored or published."""
     check_size(len(data), max_bytes)
-    sheet = parse_workbook(data, max_members)
+    # openpyxl takes tens of milliseconds for a full file: off the event loop,
+    # so other uploads' publishing and status answers go on meanwhile.
+    sheet = await asyncio.to_thread(parse_workbook, data, max_members)
     check_stamp(sheet, request.group_id, request.region, request.group_name)
     rows = sheet.rows
     upload_id = new_id()
@@ -116,7 +119,7 @@ async def republish_unfinished(store: UploadStore, publishers: Publishers, max_m
     published again from the stored file."""
     count = 0
     for record in await store.unpublished(older_than=utcnow() - grace):
-        rows = parse_workbook(await store.read_file(record["_id"]), max_members).rows
+        rows = (await asyncio.to_thread(parse_workbook, await store.read_file(record["_id"]), max_members)).rows
         await publish_upload(record["_id"], record, rows, publishers)
         await store.mark_published(record["_id"])
         count += 1

@@ -38,14 +38,17 @@ class MongoReferenceStore:
         # Rows of a file that came in parts, one document per part, until all
         # have arrived; deleted once the file is classified.
         self._staged = db["staged_rows"]
-        # Per upload: when it was classified, and the members its open
-        # applications hold (claims), so no other file enrolls them meanwhile.
+        # Per upload: when it was classified.
         self._finished = db["classified_uploads"]
+        # Per upload: the members (keyed hashes) its open applications hold, so
+        # no other file enrolls them meanwhile. Apart from the above: changing a
+        # document rewrites all its index entries, 250 of them here.
+        self._claims = db["pending_claims"]
 
     async def create_indexes(self) -> None:
         await self._members.create_index([("group_id", 1), ("ssn_hash", 1)])
         await self._staged.create_index([("upload_id", 1)])
-        await self._finished.create_index([("group_id", 1), ("members", 1)])
+        await self._claims.create_index([("group_id", 1), ("members", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await set_by_id(
@@ -102,17 +105,17 @@ class MongoReferenceStore:
         two hold one (claimed at the same moment), the earlier claim wins."""
         query = {"group_id": group_id, "members": {"$in": sorted(hashes)}}
         holders: dict[str, tuple[Any, str]] = {}
-        async for doc in self._finished.find(query, {"claims": 1, "claimed_at": 1}):
+        async for doc in self._claims.find(query, {"claims": 1, "claimed_at": 1}):
             for app_id, member in doc["claims"].items():
                 if member in hashes:
                     holders[member] = min(holders.get(member, (doc["claimed_at"], app_id)), (doc["claimed_at"], app_id))
         return {member: app_id for member, (_, app_id) in holders.items()}
 
     async def claim(self, group_id: str, claims: dict[str, str]) -> None:
-        """Note the members (keyed hashes) that applications hold, on their
-        upload's record: one document per upload with a multikey index on its
-        members, a third of the cost of one document per member. A member
-        already held by another application stays with it (pending_claims)."""
+        """Note the members (keyed hashes) that applications hold: one claims
+        document per upload with a multikey index on its members, a third of
+        the cost of one document per member. A member already held by another
+        application stays with it (see pending_claims)."""
         by_upload: dict[str, dict[str, str]] = {}
         for member, app_id in claims.items():
             by_upload.setdefault(upload_of(app_id), {})[app_id] = member
@@ -120,7 +123,7 @@ class MongoReferenceStore:
             try:
                 # A file's first claims: the whole map as one field (a $set of
                 # 250 paths costs SecantusDB ten times as much).
-                await self._finished.update_one(
+                await self._claims.update_one(
                     {"_id": upload_id, "claims": {"$exists": False}},
                     {
                         "$set": {
@@ -134,7 +137,7 @@ class MongoReferenceStore:
                 )
             except DuplicateKeyError:
                 # The record has claims already: add these to them.
-                await self._finished.update_one(
+                await self._claims.update_one(
                     {"_id": upload_id},
                     {
                         "$set": {f"claims.{app_id}": member for app_id, member in held.items()},
@@ -146,13 +149,13 @@ class MongoReferenceStore:
         """The applications no longer hold their members (deleted, expired, or
         edited to another SSN: ``keep`` is the hash the edited one still holds)."""
         uploads = sorted({upload_of(a) for a in application_ids})
-        async for doc in self._finished.find({"_id": {"$in": uploads}}, {"claims": 1}):
+        async for doc in self._claims.find({"_id": {"$in": uploads}}, {"claims": 1}):
             claims = doc.get("claims", {})
             gone = {a: m for a, m in claims.items() if a in application_ids and m != keep}
             if not gone:
                 continue
             still_held = {m for a, m in claims.items() if a not in gone}
-            await self._finished.update_one(
+            await self._claims.update_one(
                 {"_id": doc["_id"]},
                 {
                     "$unset": {f"claims.{a}": "" for a in gone},

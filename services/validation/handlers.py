@@ -44,11 +44,11 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         description="Validation's verdict on each row (internal: PII)",
     )
 
-    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups"))
+    @broker.subscriber(topics.group_registered, **batch_subscription(settings, f"{group}.groups", reference=True))
     async def on_groups_registered(events: list[GroupRegistered]) -> None:
         await deps.store.upsert_groups(events)
 
-    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members"))
+    @broker.subscriber(topics.member_enrolled, **batch_subscription(settings, f"{group}.members", reference=True))
     async def on_members_enrolled(events: list[MemberEnrolled]) -> None:
         await deps.store.upsert_members(events)
 
