@@ -27,7 +27,7 @@ class InfraSettings(BaseSettings):
     # Consumers take up to this many records per batch, and a fetch waits at
     # most this long for data: Tansu answers a fetch only when the wait ends.
     kafka_max_batch: int = 500
-    kafka_fetch_max_wait_ms: int = 100
+    kafka_fetch_max_wait_ms: int = 50
     kafka_reference_fetch_max_wait_ms: int = 500
     # A batch that keeps failing is retried with growing pauses from this one,
     # then moved to its topic's dead-letter topic after this many attempts.
