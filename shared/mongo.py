@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
@@ -78,18 +78,31 @@ def _raise_unless_duplicates(exc: BulkWriteError) -> None:
 
 
 def apply_revisions(rows: Rows, incoming: list[tuple[str, dict[str, Any]]]) -> None:
-    """Merge each (id, fields) change into ``rows`` unless the stored row has a
-    higher ``revision``; the same revision again changes nothing, so
-    redelivered events are harmless. Rows are replaced, never changed in place."""
+    """Merge each (id, fields) change into ``rows`` unless the stored row is
+    newer: a higher ``revision``, or the same revision and a higher ``step``
+    (two events of one revision, such as an edit and the verdict on it, apply
+    in their own order whichever arrives first). The same change again
+    changes nothing, so redelivered events are harmless. Rows are replaced,
+    never changed in place."""
     for row_id, fields in incoming:
         current = rows.get(row_id)
-        if current is None or current["revision"] <= fields["revision"]:
+        if current is None or _position(current) <= _position(fields):
             rows[row_id] = {**(current or {}), **fields}
+
+
+def _position(row: dict[str, Any]) -> tuple[int, int]:
+    return row["revision"], row.get("step", 0)
+
+
+class Updated(NamedTuple, Generic[T]):
+    rows: Rows
+    result: T
+    version: int  # of the document as written (0: there is none)
 
 
 async def update_rows(
     collection: AsyncCollection, doc_id: str, change: Callable[[Rows], T], fields: dict[str, Any]
-) -> tuple[Rows, T]:
+) -> Updated[T]:
     """Read-modify-write of one document that holds a bounded set of rows by id
     (an upload's applications: 250 at most), guarded by a version number.
 
@@ -97,8 +110,8 @@ async def update_rows(
     with no secondary index to maintain. ``change`` gets a copy of the rows,
     replaces the ones it changes (never mutates a stored row) and returns
     what the caller needs; it runs again if another writer got in between.
-    ``fields`` are stored beside the rows. Returns the rows as written and
-    what ``change`` returned.
+    ``fields`` are stored beside the rows. Returns the rows as written, what
+    ``change`` returned, and the document's version.
     """
     for _ in range(UPDATE_ATTEMPTS):
         current = await collection.find_one({"_id": doc_id})
@@ -106,19 +119,20 @@ async def update_rows(
         result = change(rows)
         if current is None:
             if not rows:
-                return rows, result
+                return Updated(rows, result, 0)
             try:
                 await collection.insert_one({"_id": doc_id, **fields, "version": 1, "rows": rows})
             except DuplicateKeyError:
                 continue  # another writer created it first
-            return rows, result
+            return Updated(rows, result, 1)
+        version = current["version"]
         if rows == current["rows"]:
-            return rows, result  # nothing new (a redelivery, or nothing matched)
+            return Updated(rows, result, version)  # nothing new (a redelivery, or nothing matched)
         written = await collection.replace_one(
-            {"_id": doc_id, "version": current["version"]}, {**fields, "version": current["version"] + 1, "rows": rows}
+            {"_id": doc_id, "version": version}, {**fields, "version": version + 1, "rows": rows}
         )
         if written.matched_count:
-            return rows, result
+            return Updated(rows, result, version + 1)
     raise RuntimeError(f"{collection.name} {doc_id}: its rows kept changing during {UPDATE_ATTEMPTS} attempts")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.applications import upload_of
+from shared.contracts.applications import is_application_id, upload_of
 from shared.contracts.envelope import utcnow
 from shared.mongo import FileBucket, Rows, apply_revisions, set_by_id, update_rows
 
@@ -46,6 +46,8 @@ class MongoApplicationStore:
             )
 
     async def get(self, application_id: str) -> dict[str, Any] | None:
+        if not is_application_id(application_id):
+            return None
         path = f"rows.{application_id}"
         doc = await self._uploads.find_one({"_id": upload_of(application_id)}, {path: 1})
         row = (doc or {}).get("rows", {}).get(application_id)
@@ -64,6 +66,12 @@ class MongoApplicationStore:
     ) -> list[dict[str, Any]]:
         """Move each application that nobody changed meanwhile; one write per
         upload. Returns the moved applications (``extra(app)`` adds fields)."""
+        if to_status == "saved" and applications:
+            # The due date is noted first: a note whose application did not
+            # move (or moved on) is dropped by the sweep, while a saved
+            # application without its note would never expire.
+            notes = [(a["_id"], {"expires_at": extra(a)["expires_at"]}) for a in applications]
+            await set_by_id(self._expiries, notes)
         moved_all: list[dict[str, Any]] = []
         for upload_id, apps in _by_upload([(a["_id"], a) for a in applications]).items():
 
@@ -79,12 +87,8 @@ class MongoApplicationStore:
                 return moved
 
             first = apps[0][1]
-            _, moved = await update_rows(
-                self._uploads, upload_id, change, {"group_id": first["group_id"], "region": first["region"]}
-            )
-            moved_all += moved
-        if to_status == "saved" and moved_all:
-            await set_by_id(self._expiries, [(a["_id"], {"expires_at": a["expires_at"]}) for a in moved_all])
+            fields = {"group_id": first["group_id"], "region": first["region"]}
+            moved_all += (await update_rows(self._uploads, upload_id, change, fields)).result
         return moved_all
 
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from shared.contracts.applications import upload_of
+from shared.contracts.applications import is_application_id, upload_of
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
 from shared.mongo import apply_revisions, set_by_id, update_rows
@@ -85,17 +86,27 @@ class ReadModels:
             by_upload.setdefault(doc["upload_id"], []).append((app_id, doc))
         for upload_id, incoming in by_upload.items():
             group_id = incoming[0][1]["group_id"]
-            rows, _ = await update_rows(
+            rows, _, version = await update_rows(
                 self.upload_applications,
                 upload_id,
                 lambda rows, incoming=incoming: apply_revisions(rows, incoming),
                 {"group_id": group_id},
             )
-            await self.uploads.update_one(
-                {"_id": upload_id}, {"$set": {**status_counts(rows), "group_id": group_id}}, upsert=True
-            )
+            await self._store_counts(upload_id, group_id, rows, version)
             if saved_changes:
                 await self._sync_saved(rows, [app_id for app_id, _ in incoming])
+
+    async def _store_counts(self, upload_id: str, group_id: str, rows: dict, version: int) -> None:
+        """The recorded and lifecycle handlers both write an upload's counts:
+        counts from an older version of its rows never replace newer ones."""
+        try:
+            await self.uploads.update_one(
+                {"_id": upload_id, "rows_version": {"$not": {"$gte": version}}},
+                {"$set": {**status_counts(rows), "group_id": group_id, "rows_version": version}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            pass  # counts of this or a newer version are stored already
 
     async def _sync_saved(self, rows: dict[str, dict[str, Any]], app_ids: list[str]) -> None:
         saved = [(a, rows[a]) for a in app_ids if rows[a]["status"] == "saved"]
@@ -152,6 +163,8 @@ class ReadModels:
         }
 
     async def get_application(self, application_id: str) -> dict | None:
+        if not is_application_id(application_id):
+            return None
         path = f"rows.{application_id}"
         doc = await self.upload_applications.find_one({"_id": upload_of(application_id)}, {path: 1})
         row = (doc or {}).get("rows", {}).get(application_id)

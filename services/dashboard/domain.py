@@ -49,6 +49,8 @@ def upload_application_document(event: ApplicationRecorded) -> dict[str, Any]:
         "issues": [i.model_dump() for i in event.issues],
         "member": event.member.model_dump(),
         "revision": event.revision,
+        # The verdict on an edit carries the edit's revision: it comes after it.
+        "step": 1,
     }
 
 
@@ -60,6 +62,7 @@ def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
         "row_number": event.row_number,
         "status": LIFECYCLE_STATUS[type(event)],
         "revision": event.revision,
+        "step": 0,
     }
     if isinstance(event, ApplicationSavedForLater):
         doc["expires_at"] = event.expires_at

@@ -26,8 +26,8 @@ class ReferenceStore(Protocol):
     async def stage_rows(self, rows: list[MemberRowParsed]) -> None: ...
     async def staged_rows(self, upload_id: str) -> list[MemberRowParsed]: ...
     async def pending_claims(self, group_id: str, hashes: set[str]) -> dict[str, str]: ...
-    async def claim(self, group_id: str, claims: dict[str, str]) -> None: ...
-    async def finish_upload(self, upload_id: str, staged: bool = True) -> None: ...
+    async def claim(self, group_id: str, claims: dict[str, str], replace: bool = False) -> None: ...
+    async def finish_upload(self, upload_id: str) -> None: ...
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None: ...
 
 
@@ -105,21 +105,27 @@ class MongoReferenceStore:
         two hold one (claimed at the same moment), the earlier claim wins."""
         query = {"group_id": group_id, "members": {"$in": sorted(hashes)}}
         holders: dict[str, tuple[Any, str]] = {}
-        async for doc in self._claims.find(query, {"claims": 1, "claimed_at": 1}):
+        async for doc in self._claims.find(query, {"claims": 1, "since": 1}):
             for app_id, member in doc["claims"].items():
                 if member in hashes:
-                    holders[member] = min(holders.get(member, (doc["claimed_at"], app_id)), (doc["claimed_at"], app_id))
+                    mine = (doc["since"][app_id], app_id)
+                    holders[member] = min(holders.get(member, mine), mine)
         return {member: app_id for member, (_, app_id) in holders.items()}
 
-    async def claim(self, group_id: str, claims: dict[str, str]) -> None:
+    async def claim(self, group_id: str, claims: dict[str, str], replace: bool = False) -> None:
         """Note the members (keyed hashes) that applications hold: one claims
         document per upload with a multikey index on its members, a third of
         the cost of one document per member. A member already held by another
-        application stays with it (see pending_claims)."""
+        application stays with it (see pending_claims).
+
+        An application that holds a member already keeps it, unless
+        ``replace`` (an edit, after release_claims gave up the old one): a
+        file classified again after an edit must not undo the edit's claim."""
         by_upload: dict[str, dict[str, str]] = {}
         for member, app_id in claims.items():
             by_upload.setdefault(upload_of(app_id), {})[app_id] = member
         for upload_id, held in by_upload.items():
+            now = utcnow()
             try:
                 # A file's first claims: the whole map as one field (a $set of
                 # 250 paths costs SecantusDB ten times as much).
@@ -129,19 +135,26 @@ class MongoReferenceStore:
                         "$set": {
                             "group_id": group_id,
                             "claims": held,
+                            "since": dict.fromkeys(held, now),
                             "members": sorted(set(held.values())),
-                            "claimed_at": utcnow(),
                         }
                     },
                     upsert=True,
                 )
+                continue
             except DuplicateKeyError:
-                # The record has claims already: add these to them.
+                pass  # the upload has claims already
+            current = (await self._claims.find_one({"_id": upload_id}, {"claims": 1}))["claims"]
+            new = {a: m for a, m in held.items() if a not in current or (replace and current[a] != m)}
+            if new:
                 await self._claims.update_one(
                     {"_id": upload_id},
                     {
-                        "$set": {f"claims.{app_id}": member for app_id, member in held.items()},
-                        "$addToSet": {"members": {"$each": sorted(set(held.values()))}},
+                        "$set": {
+                            **{f"claims.{a}": m for a, m in new.items()},
+                            **{f"since.{a}": now for a in new},
+                        },
+                        "$addToSet": {"members": {"$each": sorted(set(new.values()))}},
                     },
                 )
 
@@ -158,15 +171,16 @@ class MongoReferenceStore:
             await self._claims.update_one(
                 {"_id": doc["_id"]},
                 {
-                    "$unset": {f"claims.{a}": "" for a in gone},
+                    "$unset": {**{f"claims.{a}": "" for a in gone}, **{f"since.{a}": "" for a in gone}},
                     "$pullAll": {"members": sorted(set(gone.values()) - still_held)},
                 },
             )
 
-    async def finish_upload(self, upload_id: str, staged: bool = True) -> None:
+    async def finish_upload(self, upload_id: str) -> None:
+        """The file is classified: its staged parts (if it came in parts, or
+        in parts before a redelivery brought it whole) are not needed."""
         await self._finished.update_one({"_id": upload_id}, {"$set": {"classified_at": utcnow()}}, upsert=True)
-        if staged:
-            await self._staged.delete_many({"upload_id": upload_id})
+        await self._staged.delete_many({"upload_id": upload_id})
 
 
 class InMemoryReferenceStore:
@@ -210,16 +224,17 @@ class InMemoryReferenceStore:
                 held.setdefault(member, app_id)  # the earlier claim wins
         return held
 
-    async def claim(self, group_id: str, claims: dict[str, str]) -> None:
+    async def claim(self, group_id: str, claims: dict[str, str], replace: bool = False) -> None:
         for member, app_id in claims.items():
-            if self.claims.get(app_id) != (group_id, member):
+            held = self.claims.get(app_id)
+            if held is None or (replace and held != (group_id, member)):
                 self.claims.pop(app_id, None)  # a new claim goes last
                 self.claims[app_id] = (group_id, member)
 
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None:
         self.claims = {a: c for a, c in self.claims.items() if a not in application_ids or c[1] == keep}
 
-    async def finish_upload(self, upload_id: str, staged: bool = True) -> None:
+    async def finish_upload(self, upload_id: str) -> None:
         self.finished.add(upload_id)
         self.staged = {k: r for k, r in self.staged.items() if r.upload_id != upload_id}
 

@@ -75,7 +75,7 @@ def register(broker: KafkaBroker, settings: ValidationSettings, deps: Deps) -> N
         for upload_id, file_rows in by_upload.items():
             if len({r.row_number for r in file_rows}) >= file_rows[0].total_rows:
                 # The usual case: the whole file came in one batch; nothing to keep.
-                await classify_rows(file_rows, deps.store, classified, pii_key, date.today(), staged=False)
+                await classify_rows(file_rows, deps.store, classified, pii_key, date.today())
                 continue
             await deps.store.stage_rows(file_rows)
             staged = await deps.store.staged_rows(upload_id)
@@ -108,7 +108,7 @@ async def revalidate(
     verdict = classify_file(rows, context)[command.row_number]
     await store.release_claims({command.application_id}, keep=verdict.ssn_hash)
     if verdict.ssn_hash and verdict.status != "rejected":
-        await store.claim(command.group_id, {verdict.ssn_hash: command.application_id})
+        await store.claim(command.group_id, {verdict.ssn_hash: command.application_id}, replace=True)
     message = ApplicationClassified(
         event_id=f"{command.application_id}:classified:{command.revision}",
         correlation_id=command.correlation_id,
@@ -128,12 +128,7 @@ async def revalidate(
 
 
 async def classify_rows(
-    rows: list[MemberRowParsed],
-    store: ReferenceStore,
-    publisher: DefaultPublisher,
-    pii_key: str,
-    today: date,
-    staged: bool = True,
+    rows: list[MemberRowParsed], store: ReferenceStore, publisher: DefaultPublisher, pii_key: str, today: date
 ) -> None:
     """Classify a whole file, claim its members, publish the verdicts."""
     rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
@@ -172,4 +167,4 @@ async def classify_rows(
         for row in rows
     ]
     await publish_many(publisher, ((m, m.group_id) for m in messages))
-    await store.finish_upload(upload_id, staged=staged)
+    await store.finish_upload(upload_id)

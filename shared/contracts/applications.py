@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -17,6 +18,15 @@ LifecycleStatus = Literal["ready", "error", "rejected", "validating", "saved", "
 def application_id(upload_id: str, row_number: int) -> str:
     """An application's id: its upload and its row, so every consumer derives the same one."""
     return f"{upload_id}-{row_number:04d}"
+
+
+APPLICATION_ID = re.compile(r"[A-Za-z0-9]+-[0-9]{4}")
+
+
+def is_application_id(value: str) -> bool:
+    """Whether ``value`` has an application id's shape (checked before it is
+    used in a database path)."""
+    return APPLICATION_ID.fullmatch(value) is not None
 
 
 def upload_of(application_id: str) -> str:

@@ -27,3 +27,12 @@ def test_rows_keep_the_newest_revision_of_each():
     # The same change again (a redelivery) changes nothing, and fields it lacks are kept.
     again = _merged(merged, [("u1-0004", {"status": "saved", "revision": 3})])
     assert again == merged
+
+
+def test_within_a_revision_the_later_step_wins_whichever_arrives_first():
+    edit = ("a", {"status": "validating", "revision": 2, "step": 0})
+    verdict = ("a", {"status": "ready", "revision": 2, "step": 1})
+    stored = {"a": {"status": "error", "revision": 1, "step": 1}}
+    assert _merged(stored, [edit, verdict])["a"]["status"] == "ready"
+    assert _merged(stored, [verdict, edit])["a"]["status"] == "ready"
+    assert _merged(stored, [edit])["a"]["status"] == "validating"

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from services.applications.adapters import MongoApplicationStore
+from services.dashboard.adapters import ReadModels
 from services.validation.adapters import MongoReferenceStore
 from shared.contracts.applications import application_id
 from shared.contracts.envelope import utcnow
@@ -40,13 +41,30 @@ async def test_claims_are_found_by_member_and_released_by_application(db):
     # ...one edited to another member gives up the old one and claims the new
     # one (an application holds one member), noted beside the file's others.
     await store.release_claims({a2}, keep="h5")
-    await store.claim("230001", {"h5": a2})
+    await store.claim("230001", {"h5": a2}, replace=True)
     assert await store.pending_claims("230001", {"h1", "h2", "h5"}) == {"h1": a1, "h5": a2}
     # Once the first holder lets go, the other open application holds the member.
     await store.release_claims({a1})
     assert await store.pending_claims("230001", {"h1"}) == {"h1": b1}
     await store.release_claims({a2, b1, b2})
     assert await store.pending_claims("230001", {"h1", "h2", "h3", "h5"}) == {}
+
+
+async def test_a_file_classified_again_does_not_undo_an_edit(db):
+    store = MongoReferenceStore(db)
+    await store.create_indexes()
+    a1, b1 = application_id("up1", 4), application_id("up2", 4)
+    await store.claim("230001", {"h1": a1})  # the file
+    await store.release_claims({a1}, keep="h9")  # the row edited to another member...
+    await store.claim("230001", {"h9": a1}, replace=True)  # ...who is claimed
+    await store.claim("230001", {"h1": a1})  # the file's batch redelivered
+    assert await store.pending_claims("230001", {"h1", "h9"}) == {"h9": a1}
+    # An edit that keeps its member keeps its place: a later claim of the same
+    # member by another file does not overtake it.
+    await store.claim("230001", {"h9": b1})
+    await store.release_claims({a1}, keep="h9")
+    await store.claim("230001", {"h9": a1}, replace=True)
+    assert await store.pending_claims("230001", {"h9"}) == {"h9": a1}
 
 
 async def test_applications_of_an_upload_move_together_and_never_backwards(db):
@@ -83,3 +101,17 @@ async def test_applications_of_an_upload_move_together_and_never_backwards(db):
     assert [a["_id"] for a in await store.due_for_expiry(utcnow())] == [saved["_id"]]
     await store.transition(saved, "deleted")
     assert await store.due_for_expiry(utcnow()) == []
+
+
+async def test_upload_counts_from_older_rows_never_replace_newer_ones(db):
+    models = ReadModels(db)
+    await models.create_indexes()
+    row = {"upload_id": "up1", "group_id": "230001", "row_number": 4, "issues": [], "member": {}}
+    await models.merge_upload_applications([("up1-0004", {**row, "status": "ready", "revision": 1})], False)
+    await models.merge_upload_applications([("up1-0004", {**row, "status": "submitted", "revision": 2})], True)
+    newer = await models.get_upload("up1")
+    assert (newer["ready"], newer["submitted"]) == (0, 1)
+    # A handler that read version 1 of the rows and writes its counts last
+    # (the recorded and lifecycle handlers run side by side) changes nothing.
+    await models._store_counts("up1", "230001", {"up1-0004": {"status": "ready"}}, version=1)
+    assert (await models.get_upload("up1"))["submitted"] == 1
