@@ -34,35 +34,6 @@ async def set_by_id(collection: AsyncCollection, docs: list[tuple[str, dict[str,
         )
 
 
-async def upsert_unless_newer(collection: AsyncCollection, docs: list[tuple[str, dict[str, Any]]]) -> None:
-    """Insert or update each document by id unless the stored one has a higher ``revision``.
-
-    Most documents are new: one unordered insert_many takes them (several
-    times faster than upserts). Those whose id exists are updated with a
-    filter on the revision: when the stored revision is newer the filter
-    misses, the upsert tries to insert the same id and fails with a duplicate
-    key. That is the stale write being refused, not an error. Redelivering the
-    same revision is a no-op.
-    """
-    if not docs:
-        return
-    try:
-        await collection.insert_many([{"_id": _id, **doc} for _id, doc in docs], ordered=False)
-        return
-    except BulkWriteError as exc:
-        _raise_unless_duplicates(exc)
-        existing = {docs[e["index"]][0] for e in exc.details["writeErrors"]}
-    ops = [
-        UpdateOne({"_id": _id, "revision": {"$lte": doc["revision"]}}, {"$set": doc}, upsert=True)
-        for _id, doc in docs
-        if _id in existing
-    ]
-    try:
-        await collection.bulk_write(ops, ordered=False)
-    except BulkWriteError as exc:
-        _raise_unless_duplicates(exc)
-
-
 async def insert_new(collection: AsyncCollection, docs: list[dict[str, Any]]) -> None:
     """Insert documents by id; those whose id exists already are left as they are."""
     if docs:

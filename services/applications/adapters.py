@@ -153,10 +153,7 @@ class InMemoryApplicationStore:
         self.apps: dict[str, dict[str, Any]] = {}
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        for app_id, doc in docs:
-            current = self.apps.get(app_id)
-            if current is None or current["revision"] <= doc["revision"]:
-                self.apps[app_id] = {**(current or {}), "_id": app_id, **doc}
+        apply_revisions(self.apps, [(app_id, {"_id": app_id, **doc}) for app_id, doc in docs])
 
     async def get(self, application_id: str) -> dict[str, Any] | None:
         return self.apps.get(application_id)
