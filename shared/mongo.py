@@ -65,6 +65,13 @@ def _position(row: dict[str, Any]) -> tuple[int, int]:
     return row["revision"], row.get("step", 0)
 
 
+async def find_row(collection: AsyncCollection, doc_id: str, row_id: str) -> dict[str, Any] | None:
+    """One row of a document kept by :func:`update_rows`, reading only that row.
+    ``row_id`` becomes part of a field path: callers check its shape first."""
+    doc = await collection.find_one({"_id": doc_id}, {f"rows.{row_id}": 1})
+    return (doc or {}).get("rows", {}).get(row_id)
+
+
 class Updated(NamedTuple, Generic[T]):
     rows: Rows
     result: T

@@ -9,9 +9,9 @@ from typing import Any
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.applications import is_application_id, upload_of
+from shared.contracts.applications import by_upload, is_application_id, upload_of
 from shared.contracts.envelope import utcnow
-from shared.mongo import FileBucket, Rows, apply_revisions, set_by_id, update_rows
+from shared.mongo import FileBucket, Rows, apply_revisions, find_row, set_by_id, update_rows
 
 
 class MongoApplicationStore:
@@ -36,21 +36,18 @@ class MongoApplicationStore:
 
     async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
         """Store classified applications; an older revision never overwrites a newer one."""
-        for upload_id, incoming in _by_upload(docs).items():
-            first = incoming[0][1]
+        for upload_id, incoming in by_upload(docs).items():
             await update_rows(
                 self._uploads,
                 upload_id,
                 lambda rows, incoming=incoming: apply_revisions(rows, incoming),
-                {"group_id": first["group_id"], "region": first["region"]},
+                _upload_fields(incoming[0][1]),
             )
 
     async def get(self, application_id: str) -> dict[str, Any] | None:
         if not is_application_id(application_id):
             return None
-        path = f"rows.{application_id}"
-        doc = await self._uploads.find_one({"_id": upload_of(application_id)}, {path: 1})
-        row = (doc or {}).get("rows", {}).get(application_id)
+        row = await find_row(self._uploads, upload_of(application_id), application_id)
         return {"_id": application_id, **row} if row else None
 
     async def transition(
@@ -73,7 +70,7 @@ class MongoApplicationStore:
             notes = [(a["_id"], {"expires_at": extra(a)["expires_at"]}) for a in applications]
             await set_by_id(self._expiries, notes)
         moved_all: list[dict[str, Any]] = []
-        for upload_id, apps in _by_upload([(a["_id"], a) for a in applications]).items():
+        for upload_id, apps in by_upload((a["_id"], a) for a in applications).items():
 
             def change(rows: Rows, apps=apps) -> list[dict[str, Any]]:
                 moved = []
@@ -86,9 +83,7 @@ class MongoApplicationStore:
                     moved.append({"_id": app_id, **rows[app_id]})
                 return moved
 
-            first = apps[0][1]
-            fields = {"group_id": first["group_id"], "region": first["region"]}
-            moved_all += (await update_rows(self._uploads, upload_id, change, fields)).result
+            moved_all += (await update_rows(self._uploads, upload_id, change, _upload_fields(apps[0][1]))).result
         return moved_all
 
     async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -114,8 +109,7 @@ class MongoApplicationStore:
 
         app = await self.get(application_id)
         if app is not None:
-            fields = {"group_id": app["group_id"], "region": app["region"]}
-            await update_rows(self._uploads, upload_of(application_id), note, fields)
+            await update_rows(self._uploads, upload_of(application_id), note, _upload_fields(app))
         return agreement
 
     async def read_agreement(self, application_id: str) -> bytes | None:
@@ -139,11 +133,9 @@ class MongoApplicationStore:
         return found
 
 
-def _by_upload(docs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    grouped: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for app_id, doc in docs:
-        grouped.setdefault(upload_of(app_id), []).append((app_id, doc))
-    return grouped
+def _upload_fields(application: dict[str, Any]) -> dict[str, Any]:
+    """What an upload's document holds beside its applications."""
+    return {"group_id": application["group_id"], "region": application["region"]}
 
 
 class InMemoryApplicationStore:

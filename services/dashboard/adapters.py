@@ -9,10 +9,10 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.contracts.applications import is_application_id, upload_of
+from shared.contracts.applications import by_upload, is_application_id, upload_of
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
-from shared.mongo import apply_revisions, set_by_id, update_rows
+from shared.mongo import apply_revisions, find_row, set_by_id, update_rows
 
 from .domain import application_row, group_document, page_of, status_counts
 
@@ -81,10 +81,7 @@ class ReadModels:
         store each upload's counts; with ``saved_changes`` also keep the
         saved-for-later list in step (only lifecycle events move a row into
         or out of it)."""
-        by_upload: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for app_id, doc in docs:
-            by_upload.setdefault(doc["upload_id"], []).append((app_id, doc))
-        for upload_id, incoming in by_upload.items():
+        for upload_id, incoming in by_upload(docs).items():
             group_id = incoming[0][1]["group_id"]
             rows, _, version = await update_rows(
                 self.upload_applications,
@@ -165,9 +162,7 @@ class ReadModels:
     async def get_application(self, application_id: str) -> dict | None:
         if not is_application_id(application_id):
             return None
-        path = f"rows.{application_id}"
-        doc = await self.upload_applications.find_one({"_id": upload_of(application_id)}, {path: 1})
-        row = (doc or {}).get("rows", {}).get(application_id)
+        row = await find_row(self.upload_applications, upload_of(application_id), application_id)
         return application_row({"_id": application_id, **row}) if row else None
 
     async def page_of_transactions(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.contracts.applications import upload_of
+from shared.contracts.applications import by_upload, upload_of
 from shared.contracts.envelope import utcnow
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
@@ -121,10 +121,8 @@ class MongoReferenceStore:
         An application that holds a member already keeps it, unless
         ``replace`` (an edit, after release_claims gave up the old one): a
         file classified again after an edit must not undo the edit's claim."""
-        by_upload: dict[str, dict[str, str]] = {}
-        for member, app_id in claims.items():
-            by_upload.setdefault(upload_of(app_id), {})[app_id] = member
-        for upload_id, held in by_upload.items():
+        for upload_id, pairs in by_upload((app_id, member) for member, app_id in claims.items()).items():
+            held = dict(pairs)
             now = utcnow()
             try:
                 # A file's first claims: the whole map as one field (a $set of

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from .envelope import Actor, Envelope
+
+T = TypeVar("T")
 
 ApplicationStatus = Literal["ready", "error", "rejected"]
 # Where an application is in its life; the first three are validation's verdicts.
@@ -32,6 +35,14 @@ def is_application_id(value: str) -> bool:
 def upload_of(application_id: str) -> str:
     """The upload an application came from (the inverse of :func:`application_id`)."""
     return application_id.rsplit("-", 1)[0]
+
+
+def by_upload(pairs: Iterable[tuple[str, T]]) -> dict[str, list[tuple[str, T]]]:
+    """(application id, anything) pairs grouped by the upload each application came from."""
+    grouped: dict[str, list[tuple[str, T]]] = {}
+    for app_id, value in pairs:
+        grouped.setdefault(upload_of(app_id), []).append((app_id, value))
+    return grouped
 
 
 class Issue(BaseModel):
