@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from shared.contracts.applications import ApplicationClassified
+from services.applications.domain import recorded_event
+from shared.contracts.applications import ApplicationClassified, ApplicationRecorded
 from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
 from shared.pii import ssn_hash
@@ -62,3 +63,8 @@ def classified(n: int = 4, status: str = "ready", revision: int = 1) -> Applicat
         revision=revision,
         actor=BROKER,
     )
+
+
+def recorded(n: int, status: str = "ready", revision: int = 1) -> ApplicationRecorded:
+    """What the applications service announces for :func:`classified` (masked)."""
+    return recorded_event(classified(n, status, revision))

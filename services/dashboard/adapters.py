@@ -3,9 +3,11 @@ handlers; the HTTP queries only read them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -14,7 +16,7 @@ from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
 from shared.mongo import apply_revisions, find_row, set_by_id, update_rows
 
-from .domain import application_row, group_document, page_of, status_counts
+from .domain import application_row, group_document, page_of, paged, status_counts
 
 
 class ReadModels:
@@ -144,20 +146,8 @@ class ReadModels:
 
     async def saved_page(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:
         """The group's applications saved for later, by upload and row."""
-        query = {"group_id": group_id}
-        total = await self.saved.count_documents(query)
-        cursor = (
-            self.saved.find(query)
-            .sort([("upload_id", 1), ("row_number", 1)])
-            .skip((page - 1) * page_size)
-            .limit(page_size)
-        )
-        return {
-            "items": [application_row(d) async for d in cursor],
-            "total": total,
-            "page": page,
-            "page_size": page_size,
-        }
+        sort = [("upload_id", 1), ("row_number", 1)]
+        return await _page(self.saved, {"group_id": group_id}, sort, page, page_size, application_row)
 
     async def get_application(self, application_id: str) -> dict | None:
         if not is_application_id(application_id):
@@ -166,14 +156,25 @@ class ReadModels:
         return application_row({"_id": application_id, **row}) if row else None
 
     async def page_of_transactions(self, group_id: str, page: int, page_size: int) -> dict[str, Any]:
-        query = {"group_id": group_id}
-        total = await self.transactions.count_documents(query)
-        cursor = self.transactions.find(query).sort("created_at", -1).skip((page - 1) * page_size).limit(page_size)
-        items = [{"transaction_id": d.pop("_id"), **d} async for d in cursor]
-        return {"items": items, "total": total, "page": page, "page_size": page_size}
+        return await _page(
+            self.transactions, {"group_id": group_id}, [("created_at", -1)], page, page_size, _transaction_view
+        )
 
     async def counts(self) -> dict[str, int]:
         return {"groups": await self.groups.count_documents({})}
+
+
+async def _page(
+    collection: AsyncCollection, query: dict, sort: list, page: int, page_size: int, view: Callable[[dict], dict]
+) -> dict[str, Any]:
+    """One page of a query's documents, with the total."""
+    total = await collection.count_documents(query)
+    cursor = collection.find(query).sort(sort).skip((page - 1) * page_size).limit(page_size)
+    return paged([view(d) async for d in cursor], total, page, page_size)
+
+
+def _transaction_view(doc: dict) -> dict:
+    return {"transaction_id": doc.pop("_id"), **doc}
 
 
 def _group_view(doc: dict) -> dict:

@@ -83,9 +83,15 @@ def status_counts(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def paged(items: list[dict[str, Any]], total: int, page: int, page_size: int) -> dict[str, Any]:
+    """The answer every list query gives: a page of items and the total."""
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
 def page_of(items: list[dict[str, Any]], page: int, page_size: int) -> dict[str, Any]:
+    """A page of a list held whole (an upload's rows: 250 at most)."""
     start = (page - 1) * page_size
-    return {"items": items[start : start + page_size], "total": len(items), "page": page, "page_size": page_size}
+    return paged(items[start : start + page_size], len(items), page, page_size)
 
 
 def transaction_document(event: ApplicationSubmitted) -> dict[str, Any]:

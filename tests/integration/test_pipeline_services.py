@@ -10,13 +10,12 @@ from services.dashboard.app import create_app as dashboard_app
 from services.dashboard.settings import DashboardSettings
 from services.validation.app import create_app as validation_app
 from services.validation.settings import ValidationSettings
-from shared.contracts.applications import ApplicationRecorded, MemberSummary
 from shared.contracts.envelope import Actor
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from tests.integration.conftest import running
-from tests.messages import classified, group_registered, member_enrolled
+from tests.messages import classified, group_registered, member_enrolled, recorded
 from tests.support import eventually, member, read_topic
 
 pytestmark = pytest.mark.integration
@@ -109,21 +108,6 @@ async def test_applications_stores_each_row_once_and_publishes_masked_events(com
     assert {v["application_id"] for _, v in out} == {"u1-0002", "u1-0003"}
     for _, v in out:
         assert v["member"]["ssn_last4"] == "6789" and "123-45-6789" not in str(v) and "date_of_birth" not in str(v)
-
-
-def recorded(n: int, status: str, revision: int = 1) -> ApplicationRecorded:
-    return ApplicationRecorded(
-        event_id=f"u1-{n:04d}:recorded:{revision}",
-        correlation_id="c1",
-        application_id=f"u1-{n:04d}",
-        upload_id="u1",
-        group_id="230001",
-        row_number=n,
-        status=status,
-        issues=[],
-        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"),
-        revision=revision,
-    )
 
 
 async def test_dashboard_projects_upload_progress_without_double_counting(common, prefix, topics, infra):
