@@ -7,6 +7,7 @@ python -m deploy.asyncapi --check    # fail if the checked-in file is stale
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -17,29 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "asyncapi.json"
 
 
-def document() -> str:
-    from services.applications.app import build_broker as applications_broker
-    from services.applications.handlers import Deps as ApplicationsDeps
-    from services.applications.settings import ApplicationsSettings
-    from services.dashboard.app import build_broker as dashboard_broker
-    from services.dashboard.handlers import Deps as DashboardDeps
-    from services.dashboard.settings import DashboardSettings
-    from services.upload.app import Deps as UploadDeps
-    from services.upload.app import build_broker as upload_broker
-    from services.upload.settings import UploadSettings
-    from services.validation.app import build_broker as validation_broker
-    from services.validation.handlers import Deps as ValidationDeps
-    from services.validation.settings import ValidationSettings
+# The services with a Kafka side; each app module offers the same names.
+KAFKA_SERVICES = ("upload", "validation", "applications", "dashboard")
 
+
+def document() -> str:
     # The document describes the default deployment: no prefix, demo settings
     # so no secret is needed to describe the messages.
     common = {"app_env": "demo", "topic_prefix": ""}
-    brokers = [
-        upload_broker(UploadSettings(**common), UploadDeps())[0],
-        validation_broker(ValidationSettings(**common), ValidationDeps()),
-        applications_broker(ApplicationsSettings(**common), ApplicationsDeps()),
-        dashboard_broker(DashboardSettings(**common), DashboardDeps()),
-    ]
+    brokers = []
+    for name in KAFKA_SERVICES:
+        app = importlib.import_module(f"services.{name}.app")
+        brokers.append(app.build_broker(app.Settings(**common)))
     spec = AsyncAPI(
         *brokers,
         title="Broker & Employer portal events",

@@ -1,23 +1,32 @@
-"""Thin Kafka helpers: one way to build a broker, one way to create topics."""
+"""Thin Kafka helpers: one way to build a broker, consume, publish and create topics."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.publisher.usecase import DefaultPublisher
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.middlewares import BaseMiddleware
-from pydantic import BaseModel
 
-from .contracts.topics import DEAD_LETTER_SUFFIX
+from .contracts.envelope import Envelope
+from .contracts.topics import DEAD_LETTER_SUFFIX, TOPIC_OF
+from .logs import batch_correlation, correlation_id
 from .settings import InfraSettings
 
 PARTITIONS = 6
+JOIN_TIMEOUT_SECONDS = 120
+# A file's messages (250 rows at most, under 1 MB) fit one record batch, so a
+# consumer finds the whole file in one fetch instead of a first part that it
+# must keep until the rest arrives. Kafka's default limit for a batch is 1 MB.
+PRODUCER_BATCH_BYTES = 1_000_000
+# Long enough for a file's messages to be appended before the batch is sent.
+PRODUCER_LINGER_MS = 10
+
+log = logging.getLogger(__name__)
 
 
 def batch_subscription(settings: InfraSettings, group_id: str, reference: bool = False) -> dict:
@@ -40,8 +49,16 @@ def batch_subscription(settings: InfraSettings, group_id: str, reference: bool =
     }
 
 
-log = logging.getLogger(__name__)
-JOIN_TIMEOUT_SECONDS = 120
+class Correlated(BaseMiddleware):
+    """Log lines written while a batch is handled carry its correlation id."""
+
+    async def consume_scope(self, call_next, msg):
+        headers = msg.batch_headers or [msg.headers]
+        token = correlation_id.set(batch_correlation([h.get("correlation_id") for h in headers]))
+        try:
+            return await call_next(msg)
+        finally:
+            correlation_id.reset(token)
 
 
 def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
@@ -68,6 +85,7 @@ def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
             except Exception:
                 failed = self.failures[first] = self.failures.get(first, 0) + 1
                 if failed < attempts:
+                    log.warning("batch at %s[%d]@%d failed (attempt %d of %d)", *first, failed, attempts, exc_info=True)
                     await asyncio.sleep(min(backoff_seconds * 2 ** (failed - 1), 30))
                     raise
                 del self.failures[first]
@@ -82,7 +100,9 @@ def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
                 )
                 broker = self.context.get("broker")
                 for record in records:
-                    await broker.publish(record.value, topic=record.topic + DEAD_LETTER_SUFFIX, key=record.key)
+                    await broker.publish(
+                        record.value, topic=record.topic + DEAD_LETTER_SUFFIX, key=record.key, headers=_headers(record)
+                    )
                 return None
             self.failures.pop(first, None)
             return result
@@ -90,29 +110,28 @@ def dead_letters(attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
     return DeadLetters
 
 
-# A file's messages (250 rows at most, under 1 MB) fit one record batch, so a
-# consumer finds the whole file in one fetch instead of a first part that it
-# must keep until the rest arrives. Kafka's default limit for a batch is 1 MB.
-PRODUCER_BATCH_BYTES = 1_000_000
-# Long enough for a file's messages to be appended before the batch is sent.
-PRODUCER_LINGER_MS = 10
+def _headers(record) -> dict[str, str]:
+    return {k: v.decode(errors="replace") for k, v in record.headers or ()}
 
 
-def make_broker(settings: InfraSettings) -> KafkaBroker:
+def make_broker(settings: InfraSettings, *routers: KafkaRouter) -> KafkaBroker:
+    """The broker of a service, with its subscribers' routers included."""
     # Per-message logs go to DEBUG: at INFO they drown everything else.
-    return KafkaBroker(
+    broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         acks="all",
         max_batch_size=PRODUCER_BATCH_BYTES,
         linger_ms=PRODUCER_LINGER_MS,
         log_level=logging.DEBUG,
         logger=logging.getLogger("faststream"),
-        middlewares=[dead_letters(settings.kafka_dead_letter_after, settings.kafka_retry_backoff_seconds)],
+        middlewares=[Correlated, dead_letters(settings.kafka_dead_letter_after, settings.kafka_retry_backoff_seconds)],
     )
+    broker.include_routers(*routers)
+    return broker
 
 
 async def start_broker(broker: KafkaBroker) -> None:
-    """``broker.start()``, but joining the subscribers' consumer groups concurrently.
+    """What ``broker.start()`` does, but joining the subscribers' consumer groups concurrently.
 
     FastStream starts subscribers one after another, and each group join takes
     about 5 s on Tansu: a service with four subscribers would need 20 s.
@@ -128,15 +147,41 @@ async def start_broker(broker: KafkaBroker) -> None:
         ) from exc
     for publisher in broker.publishers:
         await publisher.start()
-    broker.running = True
 
 
-async def publish_many(publisher: DefaultPublisher, messages: Iterable[tuple[BaseModel, str]]) -> None:
-    """Publish (message, key) pairs without waiting for each acknowledgement in
-    turn, then wait for all: the producer batches them."""
-    pending = [await publisher.publish(m, key=key.encode(), no_confirm=True) for m, key in messages]
-    # The in-memory test broker confirms at once and returns no future.
-    await asyncio.gather(*(p for p in pending if inspect.isawaitable(p)))
+class Outlet:
+    """The topics a service writes to: one declared publisher per topic, picked
+    by the message's type (``shared.contracts.topics.TOPIC_OF``), every message
+    keyed by its group so that a group's messages stay in order on one
+    partition, with its correlation id in the record's headers.
+
+    Messages go out without waiting for each acknowledgement in turn; ``send``
+    returns once all are acknowledged (``acks=all``), so the producer batches
+    them."""
+
+    def __init__(self, prefix: str, publishers: Iterable[Any]) -> None:
+        self._prefix = prefix
+        self._by_topic = {p.topic: p for p in publishers}
+
+    async def send(self, messages: Iterable[Envelope]) -> None:
+        await self._send(
+            (TOPIC_OF[m.type], m, m.group_id, m.correlation_id)
+            for m in messages  # type: ignore[attr-defined]
+        )
+
+    async def send_entries(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Messages kept as outbox entries (``shared.outbox.entry``)."""
+        await self._send((e["topic"], e["message"], e["key"], e["correlation_id"]) for e in entries)
+
+    async def _send(self, items: Iterable[tuple[str, Any, str, str]]) -> None:
+        pending = [
+            await self._by_topic[self._prefix + topic].publish(
+                message, key=key.encode(), correlation_id=correlation, no_confirm=True
+            )
+            for topic, message, key, correlation in items
+        ]
+        # The in-memory test broker confirms at once and returns no future.
+        await asyncio.gather(*(p for p in pending if inspect.isawaitable(p)))
 
 
 async def ensure_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:

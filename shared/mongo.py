@@ -11,8 +11,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from .revisions import Rows
+
 T = TypeVar("T")
-Rows = dict[str, dict[str, Any]]
 
 # How often a read-modify-write of one document's rows is retried when another
 # writer changed it in between.
@@ -48,23 +49,6 @@ def _raise_unless_duplicates(exc: BulkWriteError) -> None:
         raise exc
 
 
-def apply_revisions(rows: Rows, incoming: list[tuple[str, dict[str, Any]]]) -> None:
-    """Merge each (id, fields) change into ``rows`` unless the stored row is
-    newer: a higher ``revision``, or the same revision and a higher ``step``
-    (two events of one revision, such as an edit and the verdict on it, apply
-    in their own order whichever arrives first). The same change again
-    changes nothing, so redelivered events are harmless. Rows are replaced,
-    never changed in place."""
-    for row_id, fields in incoming:
-        current = rows.get(row_id)
-        if current is None or _position(current) <= _position(fields):
-            rows[row_id] = {**(current or {}), **fields}
-
-
-def _position(row: dict[str, Any]) -> tuple[int, int]:
-    return row["revision"], row.get("step", 0)
-
-
 async def find_row(collection: AsyncCollection, doc_id: str, row_id: str) -> dict[str, Any] | None:
     """One row of a document kept by :func:`update_rows`, reading only that row.
     ``row_id`` becomes part of a field path: callers check its shape first."""
@@ -78,40 +62,57 @@ class Updated(NamedTuple, Generic[T]):
     version: int  # of the document as written (0: there is none)
 
 
+async def rewrite(
+    collection: AsyncCollection, doc_id: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+) -> int:
+    """Version-checked read-modify-write of one document.
+
+    ``change`` gets the stored document (None when there is none; it must not
+    change it) and returns the fields to store instead, or None to write
+    nothing. It runs again if another writer got in between. Returns the
+    version of the document as it now stands (0: there is none).
+    """
+    for _ in range(UPDATE_ATTEMPTS):
+        current = await collection.find_one({"_id": doc_id})
+        new = change(current)
+        if new is None:
+            return current["version"] if current else 0
+        if current is None:
+            try:
+                await collection.insert_one({**new, "_id": doc_id, "version": 1})
+            except DuplicateKeyError:
+                continue  # another writer created it first
+            return 1
+        version = current["version"]
+        written = await collection.replace_one({"_id": doc_id, "version": version}, {**new, "version": version + 1})
+        if written.matched_count:
+            return version + 1
+    raise RuntimeError(f"{collection.name} {doc_id}: it kept changing during {UPDATE_ATTEMPTS} attempts")
+
+
 async def update_rows(
     collection: AsyncCollection, doc_id: str, change: Callable[[Rows], T], fields: dict[str, Any]
 ) -> Updated[T]:
-    """Read-modify-write of one document that holds a bounded set of rows by id
-    (an upload's applications: 250 at most), guarded by a version number.
+    """:func:`rewrite` of a document that holds a bounded set of rows by id
+    (an upload's applications: 250 at most).
 
     One document per upload is one write per batch instead of one per row,
     with no secondary index to maintain. ``change`` gets a copy of the rows,
     replaces the ones it changes (never mutates a stored row) and returns
-    what the caller needs; it runs again if another writer got in between.
-    ``fields`` are stored beside the rows. Returns the rows as written, what
-    ``change`` returned, and the document's version.
+    what the caller needs. ``fields`` are stored beside the rows. Returns the
+    rows as written, what ``change`` returned, and the document's version.
     """
-    for _ in range(UPDATE_ATTEMPTS):
-        current = await collection.find_one({"_id": doc_id})
+    outcome: dict[str, Any] = {}
+
+    def changed(current: dict[str, Any] | None) -> dict[str, Any] | None:
         rows = dict(current["rows"]) if current else {}
-        result = change(rows)
-        if current is None:
-            if not rows:
-                return Updated(rows, result, 0)
-            try:
-                await collection.insert_one({"_id": doc_id, **fields, "version": 1, "rows": rows})
-            except DuplicateKeyError:
-                continue  # another writer created it first
-            return Updated(rows, result, 1)
-        version = current["version"]
-        if rows == current["rows"]:
-            return Updated(rows, result, version)  # nothing new (a redelivery, or nothing matched)
-        written = await collection.replace_one(
-            {"_id": doc_id, "version": version}, {**fields, "version": version + 1, "rows": rows}
-        )
-        if written.matched_count:
-            return Updated(rows, result, version + 1)
-    raise RuntimeError(f"{collection.name} {doc_id}: its rows kept changing during {UPDATE_ATTEMPTS} attempts")
+        outcome.update(rows=rows, result=change(rows))
+        if rows == (current["rows"] if current else {}):
+            return None  # nothing new (a redelivery, or nothing matched)
+        return {**fields, "rows": rows}
+
+    version = await rewrite(collection, doc_id, changed)
+    return Updated(outcome["rows"], outcome["result"], version)
 
 
 class FileBucket:

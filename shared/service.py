@@ -1,72 +1,215 @@
-"""Thin helpers every service's entry point uses: logging and the HTTP server."""
+"""The one factory every service is built with, and what each process's entry uses.
+
+A service hands :func:`create_service_app` its parts — HTTP routes (a FastAPI
+``APIRouter``), Kafka subscribers (a FastStream ``KafkaRouter``), a callback
+that opens its stores on its database, its background jobs — and gets one
+ASGI app that starts them in order (database, stores, Kafka, jobs) and stops
+them in reverse. Every service thus answers ``/healthz`` the same way, maps
+its domain's refusals to one error body ``{"detail", "code"}``, and logs
+with the caller's correlation id.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Header, HTTPException
-from faststream.kafka import KafkaBroker
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaRouter
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import errors
 from .contracts.envelope import Actor, new_id
-from .kafka import start_broker
+from .kafka import make_broker, start_broker
+from .logs import configure_logging, correlated, correlation_id
 from .mongo import make_client
+from .settings import InfraSettings
+
+log = logging.getLogger(__name__)
+
+# Each kind of refusal has one HTTP status, in every service.
+STATUS_OF: dict[type[errors.DomainError], int] = {
+    errors.BadInput: 400,
+    errors.NotSignedIn: 401,
+    errors.NotPermitted: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.TooLarge: 413,
+    errors.Unsupported: 415,
+    errors.Invalid: 422,
+    errors.UpstreamFailed: 502,
+    errors.Unavailable: 503,
+}
+CODE_OF_STATUS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
+INTERNAL = "Something went wrong on our side; try again, and report it if it persists."
 
 
-def configure_logging() -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # FastStream logs each message at the broker's log_level (DEBUG); keep its
-    # own logger at WARNING unless asked, and the kafka client quieter still.
-    logging.getLogger("faststream").setLevel(os.environ.get("FASTSTREAM_LOG_LEVEL", "WARNING"))
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+@dataclass
+class Service:
+    """A service's parts, each from its own file (see docs/architecture.md)."""
+
+    name: str
+    settings: Any  # the service's settings: InfraSettings with database and http_port
+    deps: Any  # what the use cases depend on; the stores are put in by ``open``
+    routes: APIRouter | None = None
+    subscribers: KafkaRouter | None = None
+    open: Callable[[AsyncDatabase], Awaitable[None]] | None = None
+    # Undoes what ``open`` made beyond the database (HTTP clients), at stop.
+    close: Callable[[], Awaitable[None]] | None = None
+    # Jobs that run from start to stop (the outbox relay, an expiry sweep).
+    background: Sequence[Callable[[], Awaitable[None]]] = ()
+    # More facts for /healthz (how much reference data a projection holds).
+    health: Callable[[], Awaitable[dict]] | None = None
 
 
-def serve(app, host: str, port: int) -> None:
-    import uvicorn
+def create_service_app(service: Service) -> FastAPI:
+    settings = service.settings
+    broker = make_broker(settings, service.subscribers) if service.subscribers is not None else None
 
-    configure_logging()
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = make_client(settings.mongodb_uri)
+        try:
+            if service.open is not None:
+                await service.open(client[settings.database])
+            if broker is not None:
+                await start_broker(broker)
+            jobs = [asyncio.create_task(job(), name=f"{service.name} job") for job in service.background]
+            try:
+                yield
+            finally:
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
+                if broker is not None:
+                    await broker.stop()
+                if service.close is not None:
+                    await service.close()
+        finally:
+            await client.close()
+
+    app = FastAPI(title=f"{service.name} service", lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(CorrelationMiddleware)
+
+    @app.get("/healthz", tags=["health"])
+    async def health() -> dict:
+        """Liveness and readiness: the Kafka connection answers (and the service's own facts)."""
+        answer: dict[str, Any] = {"status": "ok"}
+        if broker is not None:
+            if not await broker.ping(timeout=2):
+                raise errors.Unavailable("kafka_unavailable", "Kafka is not answering.")
+            answer["kafka"] = True
+        if service.health is not None:
+            answer.update(await service.health())
+        return answer
+
+    if service.routes is not None:
+        app.include_router(service.routes)
+    app.state.broker = broker
+    app.state.deps = service.deps
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal as ``{"detail": <what and how to fix it>, "code": <stable name>}``."""
+
+    @app.exception_handler(errors.DomainError)
+    async def refused(request: Request, exc: errors.DomainError) -> JSONResponse:
+        status = next(STATUS_OF[k] for k in type(exc).__mro__ if k in STATUS_OF)
+        return error_response(status, exc.detail, exc.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = CODE_OF_STATUS.get(exc.status_code, f"http_{exc.status_code}")
+        return error_response(exc.status_code, str(exc.detail), code, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, readable(exc.errors()), "invalid_request")
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(500, INTERNAL, "internal_error")
+
+
+def error_response(status: int, detail: str, code: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def readable(problems: Sequence[Any]) -> str:
+    """FastAPI's validation errors as one sentence per field."""
+    parts = []
+    for problem in problems:
+        where = " ".join(str(p) for p in problem.get("loc", ()) if p not in ("body", "query", "path", "header"))
+        parts.append(f"{where}: {problem.get('msg', 'invalid')}" if where else problem.get("msg", "invalid"))
+    return "; ".join(parts) + "." if parts else "The request is not valid."
+
+
+# What a correlation id from outside may look like; anything else is replaced.
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}")
+
+
+class CorrelationMiddleware:
+    """Sets the correlation id for the request's log lines (and for what it publishes)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = dict(scope["headers"]).get(b"x-correlation-id", b"").decode("latin-1")
+        with correlated(given if CORRELATION_ID.fullmatch(given) else new_id()):
+            await self.app(scope, receive, send)
 
 
 async def caller(
-    x_actor_id: str | None = Header(default=None),
-    x_actor_role: str | None = Header(default=None),
+    x_actor_id: Annotated[str | None, Header()] = None,
+    x_actor_role: Annotated[str | None, Header()] = None,
 ) -> Actor:
     """The caller's identity, which the gateway sends with every command."""
     if not x_actor_id or not x_actor_role:
-        raise HTTPException(401, "X-Actor-Id and X-Actor-Role headers are required")
+        raise errors.NotSignedIn("no_identity", "X-Actor-Id and X-Actor-Role headers are required.")
     return Actor(user_id=x_actor_id, role=x_actor_role)
 
 
-async def correlation(x_correlation_id: str | None = Header(default=None)) -> str:
-    return x_correlation_id or new_id()
+async def correlation() -> str:
+    """The request's correlation id (from the X-Correlation-Id header, or a new one)."""
+    return correlation_id.get() or new_id()
 
 
-@asynccontextmanager
-async def connected(
-    broker: KafkaBroker, mongodb_uri: str, database: str, attach: Callable[[AsyncDatabase], Awaitable[None]]
-) -> AsyncIterator[None]:
-    """A service's lifespan: open its database, let ``attach`` build the stores
-    its handlers use, then join Kafka; undo it all in reverse on the way out."""
-    client = make_client(mongodb_uri)
-    try:
-        await attach(client[database])
-        await start_broker(broker)
+def deps_of(request: Request) -> Any:
+    """The service's use-case dependencies (``Service.deps``), for its routes."""
+    return request.app.state.deps
+
+
+CallerDep = Annotated[Actor, Depends(caller)]
+CorrelationDep = Annotated[str, Depends(correlation)]
+
+
+async def periodically(seconds: float, job: Callable[[], Awaitable[Any]], what: str) -> None:
+    """Run ``job`` now and then every ``seconds``; a failed round is logged and retried."""
+    while True:
         try:
-            yield
-        finally:
-            await broker.stop()
-    finally:
-        await client.close()
+            await job()
+        except Exception:
+            log.exception("%s failed; retrying in %.0f s", what, seconds)
+        await asyncio.sleep(seconds)
 
 
-async def kafka_health(broker: KafkaBroker) -> dict:
-    """The common part of a service's health answer: 503 while Kafka does not answer."""
-    if not await broker.ping(timeout=2):
-        raise HTTPException(503, "Kafka is not answering")
-    return {"status": "ok", "kafka": True}
+def serve(app: FastAPI, settings: InfraSettings, name: str) -> None:
+    """A service process: JSON logs, then the HTTP server (which runs the lifespan)."""
+    import uvicorn
+
+    configure_logging(name, settings.log_level, settings.faststream_log_level)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

@@ -35,6 +35,11 @@ class InfraSettings(BaseSettings):
     kafka_dead_letter_after: int = 6
     # Key for the keyed hash that matches members by SSN without storing it.
     pii_hash_key: SecretStr = SecretStr(DEMO_SECRET)
+    # Log lines at this level and above (JSON, one per line); FastStream's own
+    # per-message lines are at DEBUG and have a level of their own.
+    log_level: str = "INFO"
+    faststream_log_level: str = "WARNING"
+    http_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_demo_secrets(self) -> InfraSettings:

@@ -3,7 +3,12 @@
 from datetime import date
 
 from services.applications.domain import recorded_event
-from shared.contracts.applications import ApplicationClassified, ApplicationRecorded
+from shared.contracts.applications import (
+    ApplicationClassified,
+    ApplicationRecorded,
+    ApplicationSubmitted,
+    MemberSummary,
+)
 from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
 from shared.pii import ssn_hash
@@ -46,13 +51,13 @@ def member_enrolled(ssn_digits: str, pii_key: str, member_id: str = "M1", group_
     )
 
 
-def classified(n: int = 4, status: str = "ready", revision: int = 1) -> ApplicationClassified:
-    """Validation's verdict on row ``n`` of upload u1 (application u1-000n)."""
+def classified(n: int = 4, status: str = "ready", revision: int = 1, upload_id: str = "u1") -> ApplicationClassified:
+    """Validation's verdict on row ``n`` of an upload (application u1-000n)."""
     return ApplicationClassified(
-        event_id=f"u1:row:{n}:classified:{revision}",
+        event_id=f"{upload_id}:row:{n}:classified:{revision}",
         correlation_id="c1",
-        application_id=f"u1-{n:04d}",
-        upload_id="u1",
+        application_id=f"{upload_id}-{n:04d}",
+        upload_id=upload_id,
         group_id="230001",
         region="CA",
         row_number=n,
@@ -68,3 +73,19 @@ def classified(n: int = 4, status: str = "ready", revision: int = 1) -> Applicat
 def recorded(n: int, status: str = "ready", revision: int = 1) -> ApplicationRecorded:
     """What the applications service announces for :func:`classified` (masked)."""
     return recorded_event(classified(n, status, revision))
+
+
+def submitted(n: int, revision: int = 2) -> ApplicationSubmitted:
+    """The applications service's announcement that row ``n`` of upload u1 was submitted."""
+    return ApplicationSubmitted(
+        event_id=f"u1-{n:04d}:{revision}",
+        correlation_id="c1",
+        application_id=f"u1-{n:04d}",
+        upload_id="u1",
+        group_id="230001",
+        row_number=n,
+        revision=revision,
+        actor=BROKER,
+        confirmation_id=f"ME-TEST-{n:04d}",
+        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"),
+    )

@@ -1,27 +1,72 @@
-"""The applications service's own store: applications and their agreements."""
+"""Where the applications service keeps its state: the store's Protocol (what
+the use cases need) and its MongoDB implementation. The in-memory fake for
+unit tests is in ``tests/fakes.py``; both run the domain's aggregate."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from gridfs.errors import NoFile
+from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.applications import by_upload, is_application_id, upload_of
-from shared.contracts.envelope import utcnow
-from shared.mongo import FileBucket, Rows, apply_revisions, find_row, set_by_id, update_rows
+from shared.contracts.applications import is_application_id, upload_of
+from shared.mongo import FileBucket, find_row, rewrite, set_by_id
+from shared.outbox import entry
+
+from .domain import Row, UploadApplications
+
+T = TypeVar("T")
+
+
+class ApplicationStore(Protocol):
+    async def create_indexes(self) -> None: ...
+
+    async def get(self, application_id: str) -> Row | None:
+        """One application, reading only its row."""
+        ...
+
+    async def upload(self, upload_id: str) -> UploadApplications:
+        """An upload's applications as they are (empty when there are none)."""
+        ...
+
+    async def change(
+        self, upload_id: str, decide: Callable[[UploadApplications], T], fields: Callable[[], dict[str, Any]]
+    ) -> T:
+        """Run ``decide`` on the upload's applications and store the outcome
+        and the events it emitted (the outbox) in one write; ``decide`` runs
+        again if another writer got in between. ``fields`` are kept beside
+        the applications when the document is new."""
+        ...
+
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]: ...
+    async def outbox(self, upload_id: str) -> list[dict[str, Any]]: ...
+    async def clear_outbox(self, upload_id: str, event_ids: set[str]) -> None: ...
+
+    async def note_expiry(self, application_id: str, expires_at: datetime) -> None: ...
+    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[tuple[str, datetime]]:
+        """(application id, expiry) notes whose time has come (the application may have moved on)."""
+        ...
+
+    async def forget_expiry(self, notes: list[tuple[str, datetime]]) -> None:
+        """Drop these notes, unless a newer one replaced a note meanwhile (saved again)."""
+        ...
+
+    async def save_agreement(self, application_id: str, file_name: str, data: bytes) -> str: ...
+    async def read_agreement(self, application_id: str) -> bytes | None: ...
 
 
 class MongoApplicationStore:
     """Applications grouped by the upload they came from: one document per
-    upload (250 applications at most) holding each application by id.
+    upload (250 applications at most) holding each application by id, and
+    the events its last changes emitted, until the relay has published them.
 
-    The upload is the aggregate the actions work on (Submit Ready, Delete All
-    Errors, re-validating a row within its file), and one document per upload
-    is one write per batch instead of one per row. Every change is a
-    version-checked read-modify-write (``shared.mongo.update_rows``).
+    ``{_id: upload id, group_id, region, version, rows: {application id: row},
+    outbox: [entry], outbox_since: when the outbox last became non-empty}``.
+    ``outbox_since`` is indexed and present only while there is something to
+    publish, so the relay finds leftovers without reading every upload.
     """
 
     def __init__(self, db: AsyncDatabase) -> None:
@@ -31,68 +76,74 @@ class MongoApplicationStore:
         self.agreements = FileBucket(db, "arbitration_agreements")
 
     async def create_indexes(self) -> None:
+        await self._uploads.create_index([("outbox_since", 1)])
         await self._expiries.create_index([("expires_at", 1)])
         await self.agreements.create_indexes()
 
-    async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        """Store classified applications; an older revision never overwrites a newer one."""
-        for upload_id, incoming in by_upload(docs).items():
-            await update_rows(
-                self._uploads,
-                upload_id,
-                lambda rows, incoming=incoming: apply_revisions(rows, incoming),
-                _upload_fields(incoming[0][1]),
-            )
-
-    async def get(self, application_id: str) -> dict[str, Any] | None:
+    async def get(self, application_id: str) -> Row | None:
         if not is_application_id(application_id):
             return None
         row = await find_row(self._uploads, upload_of(application_id), application_id)
         return {"_id": application_id, **row} if row else None
 
-    async def transition(
-        self, application: dict[str, Any], to_status: str, extra: dict[str, Any] | None = None
-    ) -> dict[str, Any] | None:
-        """Move one application to a status if nobody changed it meanwhile
-        (same status, same revision); returns the new application, or None."""
-        moved = await self.transition_many([application], to_status, lambda _: extra or {})
-        return moved[0] if moved else None
+    async def upload(self, upload_id: str) -> UploadApplications:
+        doc = await self._uploads.find_one({"_id": upload_id}, {"rows": 1})
+        return UploadApplications(upload_id, dict(doc["rows"]) if doc else {})
 
-    async def transition_many(
-        self, applications: list[dict[str, Any]], to_status: str, extra: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """Move each application that nobody changed meanwhile; one write per
-        upload. Returns the moved applications (``extra(app)`` adds fields)."""
-        if to_status == "saved" and applications:
-            # The due date is noted first: a note whose application did not
-            # move (or moved on) is dropped by the sweep, while a saved
-            # application without its note would never expire.
-            notes = [(a["_id"], {"expires_at": extra(a)["expires_at"]}) for a in applications]
-            await set_by_id(self._expiries, notes)
-        moved_all: list[dict[str, Any]] = []
-        for upload_id, apps in by_upload((a["_id"], a) for a in applications).items():
+    async def change(
+        self, upload_id: str, decide: Callable[[UploadApplications], T], fields: Callable[[], dict[str, Any]]
+    ) -> T:
+        outcome: list[T] = []
 
-            def change(rows: Rows, apps=apps) -> list[dict[str, Any]]:
-                moved = []
-                for app_id, app in apps:
-                    row = rows.get(app_id)
-                    if row is None or (row["status"], row["revision"]) != (app["status"], app["revision"]):
-                        continue
-                    fields = {"status": to_status, "revision": row["revision"] + 1, **extra(app)}
-                    rows[app_id] = {**row, **fields}
-                    moved.append({"_id": app_id, **rows[app_id]})
-                return moved
+        def changed(current: dict[str, Any] | None) -> dict[str, Any] | None:
+            rows = current["rows"] if current else {}
+            aggregate = UploadApplications(upload_id, dict(rows))
+            outcome[:] = [decide(aggregate)]
+            if aggregate.rows == rows and not aggregate.events:
+                return None  # nothing changed (a redelivery)
+            kept = current or {**fields(), "outbox": []}
+            doc = {k: v for k, v in kept.items() if k not in ("_id", "version")}
+            doc["rows"] = aggregate.rows
+            if aggregate.events:
+                doc["outbox"] = [*kept.get("outbox", []), *(entry(e) for e in aggregate.events)]
+                doc.setdefault("outbox_since", aggregate.events[0].occurred_at)
+            return doc
 
-            moved_all += (await update_rows(self._uploads, upload_id, change, _upload_fields(apps[0][1]))).result
-        return moved_all
+        await rewrite(self._uploads, upload_id, changed)
+        return outcome[0]
 
-    async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-        doc = await self._uploads.find_one({"_id": upload_id}) or {"rows": {}}
-        found = [{"_id": a, **row} for a, row in doc["rows"].items() if row["status"] in statuses]
-        return sorted(found, key=lambda a: a["row_number"])
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        return [d["_id"] async for d in self._uploads.find({"outbox_since": {"$lte": older_than}}, {"_id": 1})]
 
-    async def attach_agreement(self, application_id: str, file_name: str, data: bytes) -> dict[str, Any]:
-        """Store the PDF (one per application; a new one replaces it) and note it on the application."""
+    async def outbox(self, upload_id: str) -> list[dict[str, Any]]:
+        doc = await self._uploads.find_one({"_id": upload_id}, {"outbox": 1})
+        return (doc or {}).get("outbox", [])
+
+    async def clear_outbox(self, upload_id: str, event_ids: set[str]) -> None:
+        def cleared(current: dict[str, Any] | None) -> dict[str, Any] | None:
+            if current is None or not current.get("outbox"):
+                return None
+            doc = {k: v for k, v in current.items() if k not in ("_id", "version", "outbox_since")}
+            doc["outbox"] = [e for e in current["outbox"] if e["event_id"] not in event_ids]
+            if doc["outbox"]:
+                doc["outbox_since"] = current["outbox_since"]  # written meanwhile: still waiting
+            return doc
+
+        await rewrite(self._uploads, upload_id, cleared)
+
+    async def note_expiry(self, application_id: str, expires_at: datetime) -> None:
+        await set_by_id(self._expiries, [(application_id, {"expires_at": expires_at})])
+
+    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[tuple[str, datetime]]:
+        cursor = self._expiries.find({"expires_at": {"$lte": now}}).limit(limit)
+        return [(d["_id"], d["expires_at"]) async for d in cursor]
+
+    async def forget_expiry(self, notes: list[tuple[str, datetime]]) -> None:
+        if notes:
+            await self._expiries.bulk_write([DeleteOne({"_id": a, "expires_at": at}) for a, at in notes], ordered=False)
+
+    async def save_agreement(self, application_id: str, file_name: str, data: bytes) -> str:
+        """Store the PDF (one per application: a new one replaces it); returns its file id."""
         file_id = f"{application_id}:agreement"
         try:
             await self.agreements.bucket.delete(file_id)
@@ -101,16 +152,7 @@ class MongoApplicationStore:
         await self.agreements.put(
             file_id, file_name, data, {"application_id": application_id, "content_type": "application/pdf"}
         )
-        agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
-
-        def note(rows: Rows) -> None:
-            if application_id in rows:
-                rows[application_id] = {**rows[application_id], "arbitration_agreement": agreement}
-
-        app = await self.get(application_id)
-        if app is not None:
-            await update_rows(self._uploads, upload_of(application_id), note, _upload_fields(app))
-        return agreement
+        return file_id
 
     async def read_agreement(self, application_id: str) -> bytes | None:
         try:
@@ -118,59 +160,3 @@ class MongoApplicationStore:
         except NoFile:
             return None
         return await stream.read()
-
-    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        """Saved applications whose time is up. Notes left by applications
-        that moved on (edited, submitted, deleted, saved again) are dropped."""
-        due = await self._expiries.find({"expires_at": {"$lte": now}}).limit(limit).to_list()
-        found = []
-        for note in due:
-            app = await self.get(note["_id"])
-            if app is not None and app["status"] == "saved" and app["expires_at"] <= now:
-                found.append(app)
-            else:
-                await self._expiries.delete_one({"_id": note["_id"], "expires_at": note["expires_at"]})
-        return found
-
-
-def _upload_fields(application: dict[str, Any]) -> dict[str, Any]:
-    """What an upload's document holds beside its applications."""
-    return {"group_id": application["group_id"], "region": application["region"]}
-
-
-class InMemoryApplicationStore:
-    """For unit tests: the same behaviour as MongoApplicationStore, in a dict."""
-
-    def __init__(self) -> None:
-        self.apps: dict[str, dict[str, Any]] = {}
-
-    async def upsert_many(self, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        apply_revisions(self.apps, [(app_id, {"_id": app_id, **doc}) for app_id, doc in docs])
-
-    async def get(self, application_id: str) -> dict[str, Any] | None:
-        return self.apps.get(application_id)
-
-    async def transition(
-        self, application: dict[str, Any], to_status: str, extra: dict[str, Any] | None = None
-    ) -> dict[str, Any] | None:
-        current = self.apps.get(application["_id"])
-        if current is None or (current["status"], current["revision"]) != (
-            application["status"],
-            application["revision"],
-        ):
-            return None
-        current.update({"status": to_status, "revision": current["revision"] + 1, **(extra or {})})
-        return dict(current)
-
-    async def transition_many(
-        self, applications: list[dict[str, Any]], to_status: str, extra: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        moved = [await self.transition(a, to_status, extra(a)) for a in applications]
-        return [m for m in moved if m is not None]
-
-    async def of_upload(self, upload_id: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-        found = [dict(a) for a in self.apps.values() if a["upload_id"] == upload_id and a["status"] in statuses]
-        return sorted(found, key=lambda a: a["row_number"])
-
-    async def due_for_expiry(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return [dict(a) for a in self.apps.values() if a["status"] == "saved" and a["expires_at"] <= now][:limit]

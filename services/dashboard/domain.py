@@ -1,29 +1,22 @@
-"""Pure pieces of the dashboard's projections."""
+"""Pure pieces of the dashboard's projections: the documents events become,
+how an upload's rows merge and count, and the shapes of the answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shared.contracts.applications import (
-    ApplicationDeleted,
+    STATUSES,
     ApplicationEdited,
-    ApplicationExpired,
     ApplicationLifecycleEvent,
     ApplicationRecorded,
     ApplicationSavedForLater,
     ApplicationSubmitted,
 )
-from shared.contracts.reference import GroupRegistered
+from shared.contracts.reference import GroupRegistered, MemberEnrolled
+from shared.contracts.uploads import UploadAccepted
+from shared.revisions import Rows
 
-VERDICTS = ("ready", "error", "rejected")
-STATUSES = (*VERDICTS, "validating", "saved", "submitted", "deleted", "expired")
-LIFECYCLE_STATUS = {
-    ApplicationEdited: "validating",
-    ApplicationDeleted: "deleted",
-    ApplicationSavedForLater: "saved",
-    ApplicationExpired: "expired",
-    ApplicationSubmitted: "submitted",
-}
 PENDING_KP_REVIEW = "Pending KP Review"
 
 
@@ -60,7 +53,7 @@ def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
         "upload_id": event.upload_id,
         "group_id": event.group_id,
         "row_number": event.row_number,
-        "status": LIFECYCLE_STATUS[type(event)],
+        "status": event.status,
         "revision": event.revision,
         "step": 0,
     }
@@ -75,12 +68,25 @@ def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
     return doc
 
 
-def status_counts(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
+def status_counts(rows: Rows) -> dict[str, int]:
     """How many of an upload's rows are in each status: counted, never incremented."""
     counts = dict.fromkeys(STATUSES, 0)
     for row in rows.values():
         counts[row["status"]] += 1
     return counts
+
+
+def saved_changes(rows: Rows, application_ids: list[str]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """Of these changed rows, which belong in the saved-for-later list and which no longer do."""
+    saved = [(a, rows[a]) for a in application_ids if rows[a]["status"] == "saved"]
+    gone = sorted(a for a in application_ids if rows[a]["status"] != "saved")
+    return saved, gone
+
+
+def upload_tab(rows: Rows, status: str | None, page: int, page_size: int) -> dict[str, Any]:
+    """One tab of an upload (or all its rows), by row number, a page at a time."""
+    found = [application_row({"_id": a, **r}) for a, r in rows.items() if status in (None, r["status"])]
+    return page_of(sorted(found, key=lambda r: r["row_number"]), page, page_size)
 
 
 def paged(items: list[dict[str, Any]], total: int, page: int, page_size: int) -> dict[str, Any]:
@@ -92,6 +98,43 @@ def page_of(items: list[dict[str, Any]], page: int, page_size: int) -> dict[str,
     """A page of a list held whole (an upload's rows: 250 at most)."""
     start = (page - 1) * page_size
     return paged(items[start : start + page_size], len(items), page, page_size)
+
+
+def transaction_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"transaction_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+def group_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "group_id": doc["_id"],
+        "name": doc.get("name"),
+        "region": doc.get("region"),
+        "broker_id": doc.get("broker_id"),
+        "subgroups": doc.get("subgroups", []),
+        "renewal_date": doc.get("renewal_date"),
+        "acquired_on": doc.get("acquired_on"),
+        "enrolled_count": doc.get("enrolled_count", 0),
+    }
+
+
+def member_document(event: MemberEnrolled) -> dict[str, Any]:
+    """An enrolled member as the dashboard keeps it: names and last four only."""
+    return {
+        "group_id": event.group_id,
+        "subgroup_id": event.subgroup_id,
+        "ssn_last4": event.ssn_last4,
+        "first_name": event.first_name,
+        "last_name": event.last_name,
+    }
+
+
+def upload_document(event: UploadAccepted) -> dict[str, Any]:
+    return {
+        "group_id": event.group_id,
+        "file_name": event.file_name,
+        "total_rows": event.total_rows,
+        "accepted_at": event.occurred_at,
+    }
 
 
 def transaction_document(event: ApplicationSubmitted) -> dict[str, Any]:

@@ -4,4 +4,4 @@ from .app import create_app
 from .settings import GatewaySettings
 
 settings = GatewaySettings()
-serve(create_app(settings), settings.http_host, settings.http_port)
+serve(create_app(settings), settings, "gateway")

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,6 +35,15 @@ class User:
             "display_name": self.display_name,
             "group_id": self.group_id,
         }
+
+
+class Users(Protocol):
+    """What the routes need of the user store (tests stand in an in-memory one)."""
+
+    async def authenticate(self, user_id: str, password: str) -> User | None: ...
+    async def open_session(self, user: User) -> str: ...
+    async def user_for(self, token: str) -> User | None: ...
+    async def close_session(self, token: str) -> None: ...
 
 
 def _user(doc: dict) -> User:

@@ -1,4 +1,6 @@
-"""Where the upload service keeps files and upload records (its own database)."""
+"""Where the upload service keeps files, upload records and its projection of
+groups (its own database), behind the Protocols the use cases need. The
+in-memory fakes for unit tests are in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
@@ -15,12 +17,24 @@ from .template import TemplateGroup
 
 
 class UploadStore(Protocol):
+    """Uploads and their files. An upload not yet marked published is the
+    upload service's outbox: its messages are made again from the file."""
+
     async def create_indexes(self) -> None: ...
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None: ...
     async def mark_published(self, upload_id: str) -> None: ...
     async def get(self, upload_id: str) -> dict[str, Any] | None: ...
-    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]: ...
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        """Uploads received before ``older_than`` and not yet published."""
+        ...
+
     async def read_file(self, upload_id: str) -> bytes: ...
+
+
+class GroupStore(Protocol):
+    async def upsert_groups(self, events: list[GroupRegistered]) -> None: ...
+    async def get(self, group_id: str) -> TemplateGroup | None: ...
+    async def count(self) -> int: ...
 
 
 class MongoUploadStore:
@@ -43,9 +57,9 @@ class MongoUploadStore:
     async def get(self, upload_id: str) -> dict[str, Any] | None:
         return await self._uploads.find_one({"_id": upload_id})
 
-    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]:
-        cursor = self._uploads.find({"published": False, "received_at": {"$lt": older_than}})
-        return await cursor.to_list()
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        cursor = self._uploads.find({"published": False, "received_at": {"$lt": older_than}}, {"_id": 1})
+        return [d["_id"] async for d in cursor]
 
     async def read_file(self, upload_id: str) -> bytes:
         try:
@@ -55,34 +69,7 @@ class MongoUploadStore:
         return await stream.read()
 
 
-class InMemoryUploadStore:
-    """For unit tests."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-        self.files: dict[str, bytes] = {}
-
-    async def create_indexes(self) -> None:
-        """Nothing to index in memory."""
-
-    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
-        self.files[upload_id] = data
-        self.records[upload_id] = {"_id": upload_id, **record, "published": False}
-
-    async def mark_published(self, upload_id: str) -> None:
-        self.records[upload_id]["published"] = True
-
-    async def get(self, upload_id: str) -> dict[str, Any] | None:
-        return self.records.get(upload_id)
-
-    async def unpublished(self, older_than: datetime) -> list[dict[str, Any]]:
-        return [r for r in self.records.values() if not r["published"] and r["received_at"] < older_than]
-
-    async def read_file(self, upload_id: str) -> bytes:
-        return self.files[upload_id]
-
-
-class GroupDirectory:
+class MongoGroupStore:
     """The upload service's projection of groups, for templates."""
 
     def __init__(self, db: AsyncDatabase) -> None:
@@ -94,7 +81,7 @@ class GroupDirectory:
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await set_by_id(
             self._groups,
-            [(e.group_id, {"name": e.name, "region": e.region, "subgroup_ids": _subgroup_ids(e)}) for e in events],
+            [(e.group_id, {"name": e.name, "region": e.region, "subgroup_ids": subgroup_ids(e)}) for e in events],
         )
 
     async def get(self, group_id: str) -> TemplateGroup | None:
@@ -107,5 +94,5 @@ class GroupDirectory:
         return await self._groups.count_documents({})
 
 
-def _subgroup_ids(event: GroupRegistered) -> list[str]:
+def subgroup_ids(event: GroupRegistered) -> list[str]:
     return [s.subgroup_id for s in event.subgroups]

@@ -21,18 +21,9 @@ from shared.contracts.columns import (
     TEMPLATE_VERSION,
     columns_for,
 )
+from shared.errors import BadInput, Invalid, TooLarge, Unsupported
 
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-class UploadRefused(Exception):
-    """The file cannot be taken; ``message`` says why and what to do."""
-
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -57,10 +48,9 @@ def cell_text(value: object) -> str | None:
 
 def check_size(size: int, limit: int) -> None:
     if size == 0:
-        raise UploadRefused(400, "empty_file", "The file is empty. Choose the completed enrollment spreadsheet.")
+        raise BadInput("empty_file", "The file is empty. Choose the completed enrollment spreadsheet.")
     if size > limit:
-        raise UploadRefused(
-            413,
+        raise TooLarge(
             "file_too_large",
             f"The file is larger than the {limit / 1_048_576:.1f} MB limit. "
             "Remove unused sheets or split the members over several files.",
@@ -79,18 +69,16 @@ class ParsedSheet:
 
 
 def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
-    """The stamp and member rows of the members sheet, or UploadRefused naming the problem."""
+    """The stamp and member rows of the members sheet, or a refusal naming the problem."""
     if not data.startswith(XLSX_MAGIC):
-        raise UploadRefused(
-            415,
+        raise Unsupported(
             "not_xlsx",
             "The file is not an Excel workbook (.xlsx). Save it as .xlsx from the template and upload it again.",
         )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise UploadRefused(
-            415,
+        raise Unsupported(
             "not_xlsx",
             "The file could not be read as an Excel workbook (.xlsx); it may be damaged. "
             "Save it again from Excel as .xlsx and upload it again.",
@@ -98,8 +86,7 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
     try:
         if MEMBERS_SHEET not in workbook.sheetnames:
             found = ", ".join(f"'{n}'" for n in workbook.sheetnames) or "none"
-            raise UploadRefused(
-                422,
+            raise Invalid(
                 "members_sheet_missing",
                 f"The workbook has no sheet named '{MEMBERS_SHEET}' (sheets found: {found}). "
                 "Download the template and enter members on its Enrollment Data tab.",
@@ -111,14 +98,12 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
     finally:
         workbook.close()
     if not parsed:
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "no_members",
             f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member from row {FIRST_DATA_ROW} on.",
         )
     if len(parsed) > max_members:
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "too_many_members",
             f"The file has {len(parsed)} member rows; at most {max_members} are allowed per file. "
             f"Split it into files of {max_members} or fewer and upload each.",
@@ -140,14 +125,12 @@ def _read_stamp(rows) -> dict[str, str]:
                     found[key] = cell_text(values[i + 1]) or ""
             break
     if set(found) != set(STAMP_LABELS):
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "not_a_template",
             f"The '{MEMBERS_SHEET}' sheet has no template stamp in row {STAMP_ROW}. " + NOT_A_TEMPLATE,
         )
     if found["version"] not in KNOWN_TEMPLATE_VERSIONS:
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "unknown_template_version",
             f"Template version '{found['version']}' is not one this site accepts (current: {TEMPLATE_VERSION}). "
             "Download a new template and copy the members into it.",
@@ -165,21 +148,19 @@ def _check_header(rows, region: str) -> dict[int, str]:
             for index, column in enumerate(expected):
                 got = headers[index] if index < len(headers) else ""
                 if got.casefold() != column.header.casefold():
-                    raise UploadRefused(
-                        422,
+                    raise Invalid(
                         "header_changed",
                         f"The header row was changed: column {get_column_letter(index + 1)} should be "
                         f"'{column.header}' but is '{got}'. Download a fresh template and copy the members into it.",
                     )
             if len(headers) > len(expected):
-                raise UploadRefused(
-                    422,
+                raise Invalid(
                     "header_changed",
                     f"The header row was changed: column {get_column_letter(len(expected) + 1)} "
                     f"('{headers[len(expected)]}') is not part of the template. Remove it and upload again.",
                 )
             return {index: column.key for index, column in enumerate(expected)}
-    raise UploadRefused(422, "header_missing", f"Row {HEADER_ROW} should hold the template's header. " + NOT_A_TEMPLATE)
+    raise Invalid("header_missing", f"Row {HEADER_ROW} should hold the template's header. " + NOT_A_TEMPLATE)
 
 
 def _data_rows(rows, columns: dict[int, str]) -> list[ParsedRow]:
@@ -194,22 +175,19 @@ def _data_rows(rows, columns: dict[int, str]) -> list[ParsedRow]:
 def check_stamp(sheet: ParsedSheet, group_id: str, region: str, group_name: str) -> None:
     """The file must be the template of the group and region the user chose."""
     if sheet.group_id != group_id:
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "wrong_group",
             f"This file is the template of group {sheet.group_id}, not of group {group_id}. "
             f"Upload it for group {sheet.group_id}, or download the template of group {group_id}.",
         )
     if sheet.region.casefold() != region.strip().casefold():
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "wrong_region",
             f"This file is a template for region {sheet.region}, but region {region} was entered. "
             "Enter the group's region, or download the template for it.",
         )
     if group_name.strip() and group_name.strip().casefold() != sheet.group_name.casefold():
-        raise UploadRefused(
-            422,
+        raise Invalid(
             "wrong_group_name",
             f"The group name entered ('{group_name.strip()}') is not the template's ('{sheet.group_name}'). "
             "Enter the group name as the template shows it.",

@@ -1,7 +1,6 @@
 from shared.service import serve
 
-from .app import create_app
-from .settings import ValidationSettings
+from .app import NAME, Settings, create_app
 
-settings = ValidationSettings()
-serve(create_app(settings), settings.http_host, settings.http_port)
+settings = Settings()
+serve(create_app(settings), settings, NAME)

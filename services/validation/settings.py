@@ -3,6 +3,5 @@ from shared.settings import InfraSettings
 
 class ValidationSettings(InfraSettings):
     database: str = "validation"
-    http_host: str = "127.0.0.1"
     http_port: int = 8002
     consumer_group: str = "validation"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,10 @@ T = TypeVar("T")
 ApplicationStatus = Literal["ready", "error", "rejected"]
 # Where an application is in its life; the first three are validation's verdicts.
 LifecycleStatus = Literal["ready", "error", "rejected", "validating", "saved", "submitted", "deleted", "expired"]
+VERDICTS: tuple[str, ...] = get_args(ApplicationStatus)
+STATUSES: tuple[str, ...] = get_args(LifecycleStatus)
+# Statuses in which an application can still go on (and holds its member).
+OPEN_STATUSES = ("ready", "error", "rejected", "validating", "saved")
 
 
 def application_id(upload_id: str, row_number: int) -> str:
@@ -123,6 +127,9 @@ class ValidateApplication(Envelope):
     actor: Actor
 
 
+STATUS_AFTER = "The application's status after this change"
+
+
 class ApplicationLifecycleEvent(Envelope):
     """Something a user (or the 30-day expiry) did to an application."""
 
@@ -131,6 +138,7 @@ class ApplicationLifecycleEvent(Envelope):
     group_id: str
     row_number: int
     revision: int = Field(description="The application's version after this change; newer wins in read models")
+    status: LifecycleStatus = Field(description=STATUS_AFTER)
     actor: Actor | None = Field(description="None when the system acted (expiry)")
 
 
@@ -138,15 +146,18 @@ class ApplicationEdited(ApplicationLifecycleEvent):
     """The user changed the application; it is being validated again."""
 
     type: Literal["ApplicationEdited"] = "ApplicationEdited"
+    status: Literal["validating"] = Field("validating", description=STATUS_AFTER)
     member: MemberSummary
 
 
 class ApplicationDeleted(ApplicationLifecycleEvent):
     type: Literal["ApplicationDeleted"] = "ApplicationDeleted"
+    status: Literal["deleted"] = Field("deleted", description=STATUS_AFTER)
 
 
 class ApplicationSavedForLater(ApplicationLifecycleEvent):
     type: Literal["ApplicationSavedForLater"] = "ApplicationSavedForLater"
+    status: Literal["saved"] = Field("saved", description=STATUS_AFTER)
     expires_at: datetime
 
 
@@ -154,12 +165,14 @@ class ApplicationExpired(ApplicationLifecycleEvent):
     """A saved application was not finished within its 30 days."""
 
     type: Literal["ApplicationExpired"] = "ApplicationExpired"
+    status: Literal["expired"] = Field("expired", description=STATUS_AFTER)
 
 
 class ApplicationSubmitted(ApplicationLifecycleEvent):
     """Submitted for KP review, with the confirmation ID the user keeps for tracking."""
 
     type: Literal["ApplicationSubmitted"] = "ApplicationSubmitted"
+    status: Literal["submitted"] = Field("submitted", description=STATUS_AFTER)
     confirmation_id: str = Field(examples=["ME-7F3K-9Q2D"])
     member: MemberSummary
 

@@ -13,6 +13,27 @@ APPLICATION_RECORDED = "enrollment.application-recorded.v1"
 VALIDATE_APPLICATION = "enrollment.validate-application.v1"
 APPLICATION_LIFECYCLE = "enrollment.application-lifecycle.v1"
 
+# Which topic carries each message type: a publisher picks its topic from this.
+TOPIC_OF = {
+    "GroupRegistered": GROUP_REGISTERED,
+    "MemberEnrolled": MEMBER_ENROLLED,
+    "UploadAccepted": UPLOAD_ACCEPTED,
+    "MemberRowParsed": MEMBER_ROW_PARSED,
+    "ApplicationClassified": APPLICATION_CLASSIFIED,
+    "ApplicationRecorded": APPLICATION_RECORDED,
+    "ValidateApplication": VALIDATE_APPLICATION,
+    **dict.fromkeys(
+        (
+            "ApplicationEdited",
+            "ApplicationDeleted",
+            "ApplicationSavedForLater",
+            "ApplicationExpired",
+            "ApplicationSubmitted",
+        ),
+        APPLICATION_LIFECYCLE,
+    ),
+}
+
 # Beside each topic: where batches that keep failing are moved (see shared.kafka.dead_letters).
 DEAD_LETTER_SUFFIX = ".dead-letter"
 

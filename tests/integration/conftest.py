@@ -2,6 +2,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from faststream.kafka import KafkaBroker
 
 from shared.contracts.topics import Topics
 from shared.kafka import ensure_topics
@@ -31,3 +32,18 @@ def common(infra, prefix) -> dict:
         "mongodb_uri": infra.mongodb_uri,
         "topic_prefix": prefix,
     }
+
+
+def db_name(prefix: str, service: str) -> str:
+    return f"{prefix}{service}".replace(".", "_")
+
+
+async def publish(infra, topic: str, *messages) -> None:
+    """Messages on a topic as another service would publish them (keyed by group)."""
+    broker = KafkaBroker(infra.kafka_bootstrap)
+    await broker.connect()
+    try:
+        for m in messages:
+            await broker.publish(m, topic, key=m.group_id.encode(), correlation_id=m.correlation_id)
+    finally:
+        await broker.stop()

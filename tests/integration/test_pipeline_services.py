@@ -2,7 +2,6 @@
 real messages on their topics."""
 
 import pytest
-from faststream.kafka import KafkaBroker
 
 from services.applications.app import create_app as applications_app
 from services.applications.settings import ApplicationsSettings
@@ -14,26 +13,12 @@ from shared.contracts.envelope import Actor
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
-from tests.integration.conftest import running
+from tests.integration.conftest import db_name, publish, running
 from tests.messages import classified, group_registered, member_enrolled, recorded
 from tests.support import eventually, member, read_topic
 
 pytestmark = pytest.mark.integration
 ACTOR = Actor(user_id="broker1", role="broker")
-
-
-def db_name(prefix: str, service: str) -> str:
-    return f"{prefix}{service}".replace(".", "_")
-
-
-async def publish(infra, topic: str, *messages) -> None:
-    broker = KafkaBroker(infra.kafka_bootstrap)
-    await broker.connect()
-    try:
-        for m in messages:
-            await broker.publish(m, topic, key=m.group_id.encode())
-    finally:
-        await broker.stop()
 
 
 def row(n: int, cells: dict) -> MemberRowParsed:
@@ -168,11 +153,11 @@ class FailsOnce:
         self.store = store
         self.calls = 0
 
-    async def upsert_many(self, docs):
+    async def change(self, upload_id, decide, fields):
         self.calls += 1
         if self.calls == 1:
             raise ConnectionError("database unavailable")
-        await self.store.upsert_many(docs)
+        return await self.store.change(upload_id, decide, fields)
 
     def __getattr__(self, name):
         return getattr(self.store, name)
@@ -217,10 +202,14 @@ class FailsFor:
         self.store = store
         self.poison = poison
 
-    async def upsert_many(self, docs):
-        if any(app_id == self.poison for app_id, _ in docs):
-            raise ValueError("a bug")
-        await self.store.upsert_many(docs)
+    async def change(self, upload_id, decide, fields):
+        def buggy(aggregate):
+            result = decide(aggregate)
+            if self.poison in aggregate.rows:
+                raise ValueError("a bug")
+            return result
+
+        return await self.store.change(upload_id, buggy, fields)
 
     def __getattr__(self, name):
         return getattr(self.store, name)

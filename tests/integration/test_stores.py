@@ -7,13 +7,18 @@ from datetime import timedelta
 import pytest
 
 from services.applications.adapters import MongoApplicationStore
-from services.dashboard.adapters import ReadModels
+from services.dashboard import use_cases
+from services.dashboard.adapters import MongoReadModels
+from services.dashboard.use_cases import Deps
 from services.validation.adapters import MongoReferenceStore
 from shared.contracts.applications import application_id
-from shared.contracts.envelope import utcnow
+from shared.contracts.envelope import Actor, utcnow
+from shared.errors import Conflict
 from shared.mongo import make_client
+from tests.messages import classified, recorded, submitted
 
 pytestmark = pytest.mark.integration
+ACTOR = Actor(user_id="broker1", role="broker")
 
 
 @pytest.fixture
@@ -70,48 +75,77 @@ async def test_a_file_classified_again_does_not_undo_an_edit(db):
 async def test_applications_of_an_upload_move_together_and_never_backwards(db):
     store = MongoApplicationStore(db)
     await store.create_indexes()
+    fields = {"group_id": "230001", "region": "CA"}
 
-    def app(row: int, status: str, revision: int = 1) -> tuple[str, dict]:
-        fields = {"upload_id": "up1", "group_id": "230001", "region": "CA", "row_number": row}
-        return application_id("up1", row), {**fields, "status": status, "revision": revision, "cells": {}}
+    async def record(*verdicts):
+        await store.change("u1", lambda agg: agg.record(list(verdicts)), lambda: fields)
 
-    await store.upsert_many([app(4, "ready"), app(5, "ready"), app(6, "error")])
-    await store.upsert_many([app(4, "ready"), app(6, "error")])  # a redelivery changes nothing
-    ready = await store.of_upload("up1", ("ready",))
-    assert [a["row_number"] for a in ready] == [4, 5]
+    first = [classified(4), classified(5), classified(6, "error")]
+    await record(*first)
+    await record(first[0], first[2])  # a redelivery changes nothing
+    assert (await db.upload_applications.find_one({"_id": "u1"}))["version"] == 1
+    assert [a["row_number"] for a in (await store.upload("u1")).with_status("ready")] == [4, 5]
 
     # Two writers at once (Submit Ready in one tab, a delete in another): each
     # application moves once, and neither write is lost.
     submitted, deleted = await asyncio.gather(
-        store.transition_many(ready, "submitted", lambda a: {"confirmation_id": f"C-{a['row_number']}"}),
-        store.transition(ready[1], "deleted"),
+        store.change("u1", lambda agg: agg.submit_ready(ACTOR, utcnow()), dict),
+        store.change("u1", lambda agg: agg.delete("u1-0005", ACTOR), dict),
+        return_exceptions=True,
     )
-    moved = {a["_id"]: a["status"] for a in submitted} | ({deleted["_id"]: "deleted"} if deleted else {})
-    assert len(moved) == 2
-    assert {(await store.get(i))["status"] for i in moved} == set(moved.values())
+    statuses = {a: r["status"] for a, r in (await store.upload("u1")).rows.items()}
+    assert statuses["u1-0004"] == "submitted" and statuses["u1-0005"] in ("submitted", "deleted")
+    if statuses["u1-0005"] == "deleted":
+        assert [a["_id"] for a in submitted] == ["u1-0004"] and deleted["status"] == "deleted"
+    else:
+        assert isinstance(deleted, Conflict)  # the delete came second and found it submitted
+    # Every change left its event in the outbox, in the order of the writes.
+    outbox = await store.outbox("u1")
+    assert sorted(e["event_id"] for e in outbox) == ["u1-0004:2", "u1-0005:2"]
 
     # An older revision arriving late does not undo a newer one.
-    await store.upsert_many([app(4, "error", revision=1)])
-    assert (await store.get(application_id("up1", 4)))["status"] in {"submitted", "deleted"}
+    await record(classified(4, "error"))
+    assert (await store.get("u1-0004"))["status"] == "submitted"
 
-    # Saved applications come due for expiry; ones that moved on are not.
-    error = await store.get(application_id("up1", 6))
+
+async def test_the_relay_finds_waiting_outboxes_by_age_and_clearing_one_forgets_it(db):
+    store = MongoApplicationStore(db)
+    await store.create_indexes()
+    for upload in ("u1", "u2"):
+        await store.change(upload, lambda agg, u=upload: agg.record([classified(4, upload_id=u)]), dict)
+    assert await store.outboxes_waiting(utcnow()) == []  # verdicts are published by the subscriber itself
+    before = utcnow()
+    await store.change("u2", lambda agg: agg.delete("u2-0004", ACTOR), dict)
+    assert await store.outboxes_waiting(before - timedelta(seconds=1)) == []  # too young for the relay
+    assert await store.outboxes_waiting(utcnow()) == ["u2"]
+    await store.clear_outbox("u2", {"u2-0004:2"})
+    assert await store.outboxes_waiting(utcnow()) == [] and await store.outbox("u2") == []
+
+
+async def test_saved_applications_come_due_and_a_replaced_note_survives(db):
+    store = MongoApplicationStore(db)
+    await store.create_indexes()
     past = utcnow() - timedelta(seconds=1)
-    saved = await store.transition(error, "saved", {"expires_at": past})
-    assert [a["_id"] for a in await store.due_for_expiry(utcnow())] == [saved["_id"]]
-    await store.transition(saved, "deleted")
-    assert await store.due_for_expiry(utcnow()) == []
+    await store.note_expiry("u1-0004", past)
+    await store.note_expiry("u1-0005", utcnow() + timedelta(days=1))
+    due = await store.due_for_expiry(utcnow())
+    assert [a for a, _ in due] == ["u1-0004"]
+    await store.note_expiry("u1-0004", utcnow() + timedelta(days=30))  # saved again meanwhile
+    await store.forget_expiry(due)
+    assert await db.saved_expiries.count_documents({}) == 2
 
 
 async def test_upload_counts_from_older_rows_never_replace_newer_ones(db):
-    models = ReadModels(db)
+    models = MongoReadModels(db)
     await models.create_indexes()
-    row = {"upload_id": "up1", "group_id": "230001", "row_number": 4, "issues": [], "member": {}}
-    await models.merge_upload_applications([("up1-0004", {**row, "status": "ready", "revision": 1})], False)
-    await models.merge_upload_applications([("up1-0004", {**row, "status": "submitted", "revision": 2})], True)
-    newer = await models.get_upload("up1")
-    assert (newer["ready"], newer["submitted"]) == (0, 1)
+    deps = Deps(models=models)
+    await use_cases.project_recorded(deps, [recorded(4)])
+    await use_cases.project_lifecycle(deps, [submitted(4)])
+    newer = await models.upload("u1")
+    assert (newer["ready"], newer["submitted"], newer["rows_version"]) == (0, 1, 2)
     # A handler that read version 1 of the rows and writes its counts last
     # (the recorded and lifecycle handlers run side by side) changes nothing.
-    await models._store_counts("up1", "230001", {"up1-0004": {"status": "ready"}}, version=1)
-    assert (await models.get_upload("up1"))["submitted"] == 1
+    await models.set_counts("u1", "230001", {"ready": 1, "submitted": 0}, version=1)
+    assert (await models.upload("u1"))["submitted"] == 1
+    # Saved-for-later and the transaction history follow the rows.
+    assert [t["_id"] for t in (await models.transactions_page("230001", 1, 25))[0]] == ["ME-TEST-0004"]

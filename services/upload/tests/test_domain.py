@@ -4,13 +4,14 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.upload.domain import UploadRefused, cell_text, check_size, check_stamp, parse_workbook
+from services.upload.domain import cell_text, check_size, check_stamp, parse_workbook
 from shared.contracts.columns import FIRST_DATA_ROW, MEMBERS_SHEET, TEMPLATE_VERSION
+from shared.errors import DomainError, TooLarge, Unsupported
 from tests.support import member, plain_workbook, template, workbook
 
 
-def refused(data: bytes, max_members: int = 250) -> UploadRefused:
-    with pytest.raises(UploadRefused) as caught:
+def refused(data: bytes, max_members: int = 250) -> DomainError:
+    with pytest.raises(DomainError) as caught:
         parse_workbook(data, max_members)
     return caught.value
 
@@ -46,7 +47,7 @@ def test_cell_text_normalises_excel_values():
 
 def test_not_an_xlsx_is_refused_with_415():
     problem = refused(b"name,ssn\nAna,123456789\n")
-    assert problem.status_code == 415 and ".xlsx" in problem.message
+    assert isinstance(problem, Unsupported) and ".xlsx" in problem.detail
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused():
@@ -59,7 +60,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
 def test_workbook_without_members_sheet_names_the_sheets_found():
     problem = refused(plain_workbook([member(1)], sheet="Sheet1"))
     assert problem.code == "members_sheet_missing"
-    assert "'Enrollment Data'" in problem.message and "'Sheet1'" in problem.message
+    assert "'Enrollment Data'" in problem.detail and "'Sheet1'" in problem.detail
 
 
 def test_empty_template_is_refused():
@@ -80,18 +81,18 @@ def edited(data: bytes, cell: str, value) -> bytes:
 
 def test_unknown_template_version_is_refused():
     problem = refused(edited(workbook([member(1)]), "H2", "ME-2019.4"))
-    assert problem.code == "unknown_template_version" and "ME-2019.4" in problem.message
+    assert problem.code == "unknown_template_version" and "ME-2019.4" in problem.detail
 
 
 def test_changed_header_is_refused_naming_the_column():
     problem = refused(edited(workbook([member(1)]), "G3", "Social"))
-    assert problem.code == "header_changed" and "column G should be 'SSN'" in problem.message
+    assert problem.code == "header_changed" and "column G should be 'SSN'" in problem.detail
 
 
 def test_member_limit_boundary():
     assert len(parse_workbook(workbook([member(n) for n in range(250)]), 250).rows) == 250
     problem = refused(workbook([member(n) for n in range(251)]), 250)
-    assert problem.code == "too_many_members" and "251" in problem.message and "Split" in problem.message
+    assert problem.code == "too_many_members" and "251" in problem.detail and "Split" in problem.detail
 
 
 def test_stamp_must_match_the_chosen_group_region_and_name():
@@ -103,17 +104,17 @@ def test_stamp_must_match_the_chosen_group_region_and_name():
         (("230001", "HI", ""), "wrong_region"),
         (("230001", "CA", "Other Co"), "wrong_group_name"),
     ]:
-        with pytest.raises(UploadRefused) as caught:
+        with pytest.raises(DomainError) as caught:
             check_stamp(sheet, *args)
         assert caught.value.code == code
 
 
 def test_size_limit_and_empty_file():
     check_size(100, 100)
-    with pytest.raises(UploadRefused) as caught:
+    with pytest.raises(DomainError) as caught:
         check_size(101, 100)
-    assert caught.value.status_code == 413
-    with pytest.raises(UploadRefused) as caught:
+    assert isinstance(caught.value, TooLarge)
+    with pytest.raises(DomainError) as caught:
         check_size(0, 100)
     assert caught.value.code == "empty_file"
 

@@ -1,12 +1,13 @@
 from faststream.kafka import TestKafkaBroker
 
-from services.validation.adapters import InMemoryReferenceStore
-from services.validation.app import build_broker
-from services.validation.handlers import Deps
 from services.validation.settings import ValidationSettings
+from services.validation.subscribers import build_router
+from services.validation.tests.fakes import InMemoryReferenceStore
+from services.validation.use_cases import Deps
 from shared.contracts.applications import ApplicationClassified
 from shared.contracts.envelope import Actor
 from shared.contracts.uploads import MemberRowParsed
+from shared.kafka import make_broker
 from tests.messages import group_registered, member_enrolled
 from tests.support import member
 
@@ -31,7 +32,8 @@ def parsed(upload_id: str, n: int, cells: dict, total: int) -> MemberRowParsed:
 async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_members():
     settings = ValidationSettings(app_env="test")
     store = InMemoryReferenceStore()
-    broker = build_broker(settings, Deps(store=store))
+    deps = Deps(store=store, pii_key=settings.pii_hash_key.get_secret_value())
+    broker = make_broker(settings, build_router(settings, deps))
     out: list[ApplicationClassified] = []
 
     @broker.subscriber("enrollment.application-classified.v1")

@@ -1,4 +1,4 @@
-from shared.mongo import apply_revisions
+from shared.revisions import apply_revisions
 
 
 def _merged(rows, incoming):

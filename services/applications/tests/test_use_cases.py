@@ -1,0 +1,130 @@
+"""The applications service's use cases and subscribers on FastStream's
+in-memory broker and the in-memory store."""
+
+from datetime import timedelta
+from functools import partial
+
+import pytest
+from faststream.kafka import TestKafkaBroker
+
+from services.applications import use_cases
+from services.applications.settings import ApplicationsSettings
+from services.applications.subscribers import build_router
+from services.applications.tests.fakes import InMemoryApplicationStore
+from services.applications.use_cases import Deps
+from shared.contracts.applications import ApplicationRecorded, LifecycleEvent, ValidateApplication
+from shared.contracts.envelope import Actor, utcnow
+from shared.errors import Conflict, NotFound
+from shared.kafka import make_broker
+from shared.outbox import Relay
+from tests.messages import classified
+from tests.support import member
+
+ACTOR = Actor(user_id="broker1", role="broker")
+CLASSIFIED = "enrollment.application-classified.v1"
+
+
+@pytest.fixture
+async def service():
+    """The service's subscribers on an in-memory broker, and what it published, by topic."""
+    store = InMemoryApplicationStore()
+    settings = ApplicationsSettings(app_env="test")
+    deps = Deps(store=store, save_for=timedelta(hours=1))
+    deps.relay = Relay(store, partial(use_cases.publish_outbox, deps))
+    broker = make_broker(settings, build_router(settings, deps))
+    published: dict[str, list] = {"recorded": [], "lifecycle": [], "validate": []}
+
+    @broker.subscriber("enrollment.application-recorded.v1")
+    async def recorded(msg: ApplicationRecorded):
+        published["recorded"].append(msg)
+
+    @broker.subscriber("enrollment.application-lifecycle.v1")
+    async def lifecycle(msg: LifecycleEvent):
+        published["lifecycle"].append(msg)
+
+    @broker.subscriber("enrollment.validate-application.v1")
+    async def validate(msg: ValidateApplication):
+        published["validate"].append(msg)
+
+    async with TestKafkaBroker(broker) as br:
+        yield br, deps, store, published
+
+
+async def test_verdicts_are_stored_once_and_announced_masked(service):
+    br, _, store, published = service
+    await br.publish_batch(classified(4), classified(4), classified(5, status="error"), topic=CLASSIFIED)
+    assert {a: r["status"] for a, r in store.apps.items()} == {"u1-0004": "ready", "u1-0005": "error"}
+    assert {e.event_id for e in published["recorded"]} == {"u1-0004:recorded:1", "u1-0005:recorded:1"}
+    assert all("123-45-6789" not in e.model_dump_json() for e in published["recorded"])
+
+
+async def test_an_edit_goes_to_validation_through_the_outbox_and_the_verdict_moves_it(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4), classified(5, status="error"), topic=CLASSIFIED)
+    edited = await use_cases.edit(deps, "u1-0005", {**member(5), "zip": "94612"}, ACTOR)
+    assert edited["status"] == "validating"
+    (command,) = published["validate"]
+    assert command.revision == 2 and [r.application_id for r in command.file_rows] == ["u1-0004"]
+    assert [e.type for e in published["lifecycle"]] == ["ApplicationEdited"]
+    assert store.uploads["u1"]["outbox"] == []  # published, then cleared
+    await br.publish_batch(classified(5, revision=2, status="ready"), topic=CLASSIFIED)
+    assert store.apps["u1-0005"]["status"] == "ready"
+
+
+class Down:
+    """An outlet whose broker does not answer."""
+
+    async def send_entries(self, entries):
+        raise ConnectionError("broker down")
+
+
+async def test_a_change_whose_events_could_not_be_published_keeps_them_and_the_relay_sends_them_once(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4), topic=CLASSIFIED)
+    working, deps.outlet = deps.outlet, Down()
+    saved = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
+    assert saved["status"] == "saved"  # the change is durable...
+    assert [e["event_id"] for e in store.uploads["u1"]["outbox"]] == ["u1-0004:2"]  # ...its event waits
+    assert published["lifecycle"] == []
+    deps.outlet = working
+    assert await deps.relay.round() == 1
+    assert await deps.relay.round() == 0
+    assert [(e.type, e.event_id) for e in published["lifecycle"]] == [("ApplicationSavedForLater", "u1-0004:2")]
+
+
+async def test_submit_ready_and_single_submit(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4), classified(5, status="error"), classified(6), topic=CLASSIFIED)
+    submitted = await use_cases.submit_ready(deps, "u1", ACTOR)
+    assert [a["_id"] for a in submitted] == ["u1-0004", "u1-0006"]
+    assert [e.type for e in published["lifecycle"]] == ["ApplicationSubmitted"] * 2
+    with pytest.raises(Conflict) as refused:
+        await use_cases.submit(deps, "u1-0005", ACTOR)
+    assert "fix its errors" in refused.value.detail
+    for missing in ("u1-0099", "nope", "../x-0004"):
+        with pytest.raises(NotFound):
+            await use_cases.delete(deps, missing, ACTOR)
+
+
+async def test_a_saved_application_expires_after_its_time_and_says_so(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4, status="error"), topic=CLASSIFIED)
+    saved = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
+    assert timedelta(minutes=59) < saved["expires_at"] - utcnow() <= timedelta(hours=1)
+    assert await use_cases.expire_due(deps) == 0
+    assert await use_cases.expire_due(deps, now=utcnow() + timedelta(hours=1, seconds=1)) == 1
+    assert store.apps["u1-0004"]["status"] == "expired" and store.expiries == {}
+    assert [e.type for e in published["lifecycle"]] == ["ApplicationSavedForLater", "ApplicationExpired"]
+
+
+async def test_a_note_replaced_by_a_later_save_survives_the_sweep(service):
+    br, deps, store, _ = service
+    await br.publish_batch(classified(4, status="error"), topic=CLASSIFIED)
+    first = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
+    await use_cases.edit(deps, "u1-0004", member(4), ACTOR)
+    await br.publish_batch(classified(4, revision=3, status="error"), topic=CLASSIFIED)
+    # The sweep finds the first note due while the application is saved again.
+    notes = await store.due_for_expiry(first["expires_at"])
+    later = await use_cases.save_for_later(deps, "u1-0004", ACTOR, now=utcnow() + timedelta(minutes=5))
+    await store.forget_expiry(notes)
+    assert store.expiries == {"u1-0004": later["expires_at"]}

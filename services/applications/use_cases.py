@@ -1,0 +1,163 @@
+"""The applications service's use cases: what its HTTP routes and Kafka
+subscribers call. Each loads the upload's applications, lets the domain
+decide, and stores the outcome with its events in one write; the relay then
+publishes the events (the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from shared.contracts.applications import ApplicationClassified, by_upload, is_application_id, upload_of
+from shared.contracts.envelope import Actor, utcnow
+from shared.errors import NotFound
+from shared.kafka import Outlet
+from shared.outbox import Relay
+
+from .adapters import ApplicationStore
+from .domain import Row, UploadApplications, check_agreement
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Deps:
+    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+
+    store: ApplicationStore | None = None
+    outlet: Outlet | None = None
+    relay: Relay | None = None
+    save_for: timedelta = timedelta(days=30)
+    max_agreement_bytes: int = 5 * 1024 * 1024
+
+
+# --- from validation ---------------------------------------------------------
+
+
+async def record_classified(deps: Deps, verdicts: list[ApplicationClassified]) -> None:
+    """Store each verdict idempotently (id = upload + row; an older revision
+    never overwrites a newer one), then announce it, masked."""
+    announced = []
+    for upload_id, pairs in by_upload((m.application_id, m) for m in verdicts).items():
+        batch = [m for _, m in pairs]
+        fields = {"group_id": batch[0].group_id, "region": batch[0].region}
+        announced += await deps.store.change(
+            upload_id, lambda agg, batch=batch: agg.record(batch), lambda fields=fields: fields
+        )
+    await deps.outlet.send(announced)
+
+
+# --- the users' actions ------------------------------------------------------
+
+
+async def view(deps: Deps, application_id: str) -> Row:
+    found = await deps.store.get(application_id)
+    if found is None:
+        raise NotFound("application_not_found", f"Application {application_id} not found.")
+    return found
+
+
+async def of_upload(deps: Deps, upload_id: str, status: str) -> list[Row]:
+    """An upload's applications of one status, with their values."""
+    return (await deps.store.upload(upload_id)).with_status(status)
+
+
+async def edit(deps: Deps, application_id: str, cells: dict[str, str | None], actor: Actor) -> Row:
+    """Keep the new values and have validation classify them again."""
+    return await _act(deps, application_id, lambda agg: agg.edit(application_id, cells, actor))
+
+
+async def save_for_later(deps: Deps, application_id: str, actor: Actor, now: datetime | None = None) -> Row:
+    """Kept for ``save_for`` (30 days), then the sweep expires it."""
+    expires_at = (now or utcnow()) + deps.save_for
+    # The due date is noted first: a note whose application did not move (or
+    # moved on) is dropped by the sweep, while a saved application without
+    # its note would never expire.
+    await deps.store.note_expiry(application_id, expires_at)
+    return await _act(deps, application_id, lambda agg: agg.save(application_id, actor, expires_at))
+
+
+async def delete(deps: Deps, application_id: str, actor: Actor) -> Row:
+    return await _act(deps, application_id, lambda agg: agg.delete(application_id, actor))
+
+
+async def submit(deps: Deps, application_id: str, actor: Actor) -> Row:
+    now = utcnow()
+    return await _act(deps, application_id, lambda agg: agg.submit(application_id, actor, now))
+
+
+async def submit_ready(deps: Deps, upload_id: str, actor: Actor) -> list[Row]:
+    """Submit Ready Applications: every ready application of the upload, in one write."""
+    now = utcnow()
+    return await _act_on_upload(deps, upload_id, lambda agg: agg.submit_ready(actor, now))
+
+
+async def delete_errors(deps: Deps, upload_id: str, actor: Actor) -> list[Row]:
+    """Delete All Error Applications of the upload, in one write."""
+    return await _act_on_upload(deps, upload_id, lambda agg: agg.delete_errors(actor))
+
+
+async def expire_due(deps: Deps, now: datetime | None = None) -> int:
+    """Saved applications past their time expire; every read model hears of it."""
+    now = now or utcnow()
+    notes = await deps.store.due_for_expiry(now)
+    expired: list[Row] = []
+    for upload_id, pairs in by_upload(notes).items():
+        due = {app_id for app_id, _ in pairs}
+        expired += await _act_on_upload(deps, upload_id, lambda agg, due=due: agg.expire(due, now))
+    # Expired or moved on: the notes are done with (a note replaced meanwhile stays).
+    await deps.store.forget_expiry(notes)
+    if expired:
+        log.info("%d saved application(s) expired", len(expired))
+    return len(expired)
+
+
+async def attach_agreement(deps: Deps, application_id: str, file_name: str, data: bytes, actor: Actor) -> dict:
+    """A signed Member Arbitration Agreement (PDF), stored and noted on the application."""
+    check_agreement(await view(deps, application_id), data, deps.max_agreement_bytes)
+    file_id = await deps.store.save_agreement(application_id, file_name, data)
+    agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
+    await _act(deps, application_id, lambda agg: agg.attach_agreement(application_id, agreement))
+    log.info("arbitration agreement attached to %s by %s", application_id, actor.user_id)
+    return agreement
+
+
+async def read_agreement(deps: Deps, application_id: str) -> bytes:
+    await view(deps, application_id)
+    data = await deps.store.read_agreement(application_id)
+    if data is None:
+        raise NotFound("no_agreement", f"Application {application_id} has no arbitration agreement.")
+    return data
+
+
+# --- the outbox --------------------------------------------------------------
+
+
+async def publish_outbox(deps: Deps, upload_id: str) -> None:
+    """What the relay does for one upload: publish its waiting events, then clear them."""
+    entries = await deps.store.outbox(upload_id)
+    if entries:
+        await deps.outlet.send_entries(entries)
+        await deps.store.clear_outbox(upload_id, {e["event_id"] for e in entries})
+
+
+async def _act(deps: Deps, application_id: str, decide: Callable[[UploadApplications], T]) -> T:
+    if not is_application_id(application_id):
+        raise NotFound("application_not_found", f"Application {application_id} not found.")
+    return await _act_on_upload(deps, upload_of(application_id), decide)
+
+
+async def _act_on_upload(deps: Deps, upload_id: str, decide: Callable[[UploadApplications], T]) -> T:
+    result = await deps.store.change(upload_id, decide, _existing_only)
+    await deps.relay.flush(upload_id)
+    return result
+
+
+def _existing_only() -> dict[str, Any]:
+    # An action finds its application first (NotFound otherwise), so it never
+    # creates an upload's document; only validation's verdicts do.
+    return {}

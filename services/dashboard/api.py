@@ -1,0 +1,68 @@
+"""The dashboard's HTTP routes: queries over its read models, no personal data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from shared.contracts.applications import STATUSES
+from shared.service import deps_of
+
+from . import use_cases
+from .use_cases import Deps
+
+routes = APIRouter()
+ServiceDeps = Annotated[Deps, Depends(deps_of)]
+Page = Annotated[int, Query(ge=1)]
+PageSize = Annotated[int, Query(ge=1, le=250)]
+
+
+@routes.get("/groups")
+async def groups(
+    deps: ServiceDeps, broker_id: str | None = None, group_id: Annotated[list[str] | None, Query()] = None
+) -> list[dict]:
+    """Book of business, filtered by broker of record and/or group ids."""
+    return await use_cases.groups(deps, broker_id, group_id)
+
+
+@routes.get("/groups/{group_id}")
+async def group(group_id: str, deps: ServiceDeps) -> dict:
+    """One group of the book of business."""
+    return await use_cases.group(deps, group_id)
+
+
+@routes.get("/groups/{group_id}/saved-applications")
+async def saved_applications(group_id: str, deps: ServiceDeps, page: Page = 1, page_size: PageSize = 25) -> dict:
+    """The group's applications saved for later."""
+    return await use_cases.saved(deps, group_id, page, page_size)
+
+
+@routes.get("/groups/{group_id}/transactions")
+async def transactions(group_id: str, deps: ServiceDeps, page: Page = 1, page_size: PageSize = 25) -> dict:
+    """The group's transaction history, newest first."""
+    return await use_cases.transactions(deps, group_id, page, page_size)
+
+
+@routes.get("/uploads/{upload_id}")
+async def upload(upload_id: str, deps: ServiceDeps) -> dict:
+    """Progress and counts of one upload."""
+    return await use_cases.upload_progress(deps, upload_id)
+
+
+@routes.get("/uploads/{upload_id}/applications")
+async def upload_applications(
+    upload_id: str,
+    deps: ServiceDeps,
+    status: Literal[STATUSES] | None = None,
+    page: Page = 1,
+    page_size: PageSize = 25,
+) -> dict:
+    """One tab of an upload (ready, error, rejected, ...), a page at a time, by row."""
+    return await use_cases.upload_tab(deps, upload_id, status, page, page_size)
+
+
+@routes.get("/applications/{application_id}")
+async def application(application_id: str, deps: ServiceDeps) -> dict:
+    """One application's list line (no personal data)."""
+    return await use_cases.application(deps, application_id)

@@ -1,0 +1,96 @@
+"""An in-memory ReadModelStore for unit tests: dicts, the same merge rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.revisions import Rows, apply_revisions
+
+Doc = dict[str, Any]
+
+
+class InMemoryReadModels:
+    def __init__(self) -> None:
+        self.book: dict[str, Doc] = {}
+        self.members: dict[str, Doc] = {}
+        self.uploads: dict[str, Doc] = {}
+        self.rows: dict[str, tuple[Rows, int]] = {}  # upload id -> (rows, version)
+        self.saved: dict[str, Doc] = {}
+        self.transactions: dict[str, Doc] = {}
+
+    async def set_groups(self, groups: list[tuple[str, Doc]]) -> None:
+        for group_id, fields in groups:
+            self.book[group_id] = {**self.book.get(group_id, {}), **fields}
+
+    async def set_members(self, members: list[tuple[str, Doc]]) -> None:
+        self.members.update(members)
+        for group_id in {m["group_id"] for _, m in members}:
+            count = sum(m["group_id"] == group_id for m in self.members.values())
+            self.book[group_id] = {**self.book.get(group_id, {}), "enrolled_count": count}
+
+    async def set_upload(self, upload_id: str, fields: Doc) -> None:
+        self.uploads[upload_id] = {**self.uploads.get(upload_id, {"_id": upload_id}), **fields}
+
+    async def merge_rows(self, upload_id: str, group_id: str, incoming: list[tuple[str, Doc]]) -> tuple[Rows, int]:
+        rows, version = self.rows.get(upload_id, ({}, 0))
+        merged = dict(rows)
+        apply_revisions(merged, incoming)
+        if merged != rows:
+            rows, version = merged, version + 1
+            self.rows[upload_id] = (rows, version)
+        return rows, version
+
+    async def set_counts(self, upload_id: str, group_id: str, counts: dict[str, int], version: int) -> None:
+        current = self.uploads.get(upload_id, {"_id": upload_id})
+        if current.get("rows_version", 0) < version:
+            self.uploads[upload_id] = {**current, **counts, "group_id": group_id, "rows_version": version}
+
+    async def keep_saved(self, saved: list[tuple[str, Doc]], gone: list[str]) -> None:
+        self.saved.update(saved)
+        for application_id in gone:
+            self.saved.pop(application_id, None)
+
+    async def add_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
+        for transaction_id, doc in transactions:
+            self.transactions.setdefault(transaction_id, doc)
+
+    async def groups(self, broker_id: str | None, group_ids: list[str] | None) -> list[Doc]:
+        return [
+            {"_id": g, **d}
+            for g, d in sorted(self.book.items())
+            if (broker_id is None or d.get("broker_id") == broker_id) and (group_ids is None or g in group_ids)
+        ]
+
+    async def group(self, group_id: str) -> Doc | None:
+        found = self.book.get(group_id)
+        return {"_id": group_id, **found} if found and "name" in found else None
+
+    async def upload(self, upload_id: str) -> Doc | None:
+        return self.uploads.get(upload_id)
+
+    async def upload_rows(self, upload_id: str) -> Rows:
+        return self.rows.get(upload_id, ({}, 0))[0]
+
+    async def application(self, application_id: str) -> Doc | None:
+        for rows, _ in self.rows.values():
+            if application_id in rows:
+                return {"_id": application_id, **rows[application_id]}
+        return None
+
+    async def saved_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
+        found = sorted(
+            ({"_id": a, **d} for a, d in self.saved.items() if d["group_id"] == group_id),
+            key=lambda d: (d["upload_id"], d["row_number"]),
+        )
+        return found[(page - 1) * page_size : page * page_size], len(found)
+
+    async def transactions_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
+        found = sorted(
+            ({"_id": t, **d} for t, d in self.transactions.items() if d["group_id"] == group_id),
+            key=lambda d: d["created_at"],
+            reverse=True,
+        )
+        return found[(page - 1) * page_size : page * page_size], len(found)
+
+    async def group_count(self) -> int:
+        return len(self.book)

@@ -1,0 +1,109 @@
+"""The dashboard's use cases: projections (what its subscribers call: events
+into read models) and queries (what its HTTP routes call: read models only)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shared.contracts.applications import ApplicationRecorded, ApplicationSubmitted, LifecycleEvent, by_upload
+from shared.contracts.reference import GroupRegistered, MemberEnrolled
+from shared.contracts.uploads import UploadAccepted
+from shared.errors import NotFound
+
+from . import domain
+from .adapters import ReadModelStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+
+    models: ReadModelStore | None = None
+
+
+# --- projections ---------------------------------------------------------------
+
+
+async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
+    await deps.models.set_groups([(e.group_id, domain.group_document(e)) for e in events])
+
+
+async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
+    await deps.models.set_members([(e.member_id, domain.member_document(e)) for e in events])
+
+
+async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
+    for event in events:
+        await deps.models.set_upload(event.upload_id, domain.upload_document(event))
+
+
+async def project_recorded(deps: Deps, events: list[ApplicationRecorded]) -> None:
+    """Verdicts fill an upload's Ready / Error / Rejected lists and its counts."""
+    await _merge(deps, [(e.application_id, domain.upload_application_document(e)) for e in events], saved=False)
+
+
+async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
+    """Edited, saved, deleted, expired and submitted applications change
+    their lists and counts; submitted ones enter the transaction history."""
+    await _merge(deps, [(e.application_id, domain.lifecycle_document(e)) for e in events], saved=True)
+    await deps.models.add_transactions(
+        [(e.confirmation_id, domain.transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
+    )
+
+
+async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:
+    """Each upload's rows changed in one write, then its counts (recounted,
+    never incremented); lifecycle changes also move rows into or out of the
+    saved-for-later list."""
+    for upload_id, incoming in by_upload(changes).items():
+        group_id = incoming[0][1]["group_id"]
+        rows, version = await deps.models.merge_rows(upload_id, group_id, incoming)
+        await deps.models.set_counts(upload_id, group_id, domain.status_counts(rows), version)
+        if saved:
+            await deps.models.keep_saved(*domain.saved_changes(rows, [a for a, _ in incoming]))
+
+
+# --- queries -------------------------------------------------------------------
+
+
+async def groups(deps: Deps, broker_id: str | None, group_ids: list[str] | None) -> list[dict[str, Any]]:
+    return [domain.group_view(d) for d in await deps.models.groups(broker_id, group_ids)]
+
+
+async def group(deps: Deps, group_id: str) -> dict[str, Any]:
+    found = await deps.models.group(group_id)
+    if found is None:
+        raise NotFound("group_not_found", f"Group {group_id} not found.")
+    return domain.group_view(found)
+
+
+async def upload_progress(deps: Deps, upload_id: str) -> dict[str, Any]:
+    found = await deps.models.upload(upload_id)
+    if found is None:
+        raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
+    return domain.upload_progress(found)
+
+
+async def upload_tab(deps: Deps, upload_id: str, status: str | None, page: int, page_size: int) -> dict[str, Any]:
+    return domain.upload_tab(await deps.models.upload_rows(upload_id), status, page, page_size)
+
+
+async def application(deps: Deps, application_id: str) -> dict[str, Any]:
+    found = await deps.models.application(application_id)
+    if found is None:
+        raise NotFound("application_not_found", f"Application {application_id} not found.")
+    return domain.application_row(found)
+
+
+async def saved(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:
+    items, total = await deps.models.saved_page(group_id, page, page_size)
+    return domain.paged([domain.application_row(d) for d in items], total, page, page_size)
+
+
+async def transactions(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:
+    items, total = await deps.models.transactions_page(group_id, page, page_size)
+    return domain.paged([domain.transaction_view(d) for d in items], total, page, page_size)

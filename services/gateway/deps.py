@@ -1,0 +1,146 @@
+"""What the routes depend on: the caller, their role, and the group, upload or
+application they ask for, once it is theirs to see.
+
+Tenancy is decided on the dashboard's masked records (a group's broker of
+record, an upload's group), never on an application's personal data. What
+another tenant owns answers the same 404 as what does not exist, so the two
+cannot be told apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Cookie, Depends, Query, Request
+
+from shared.contracts.applications import is_application_id, upload_of
+from shared.errors import NotFound, NotPermitted, NotSignedIn
+
+from .forward import Services
+from .policy import can_enroll, can_see_group
+from .settings import GatewaySettings
+from .users import User, Users
+
+COOKIE = "session"
+
+
+@dataclass
+class GatewayDeps:
+    """What the routes use; the users and services are put in when the gateway starts."""
+
+    settings: GatewaySettings
+    users: Users | None = None
+    services: Services | None = None
+
+
+# Async, as every dependency here: a plain ``def`` would cost a thread hop.
+async def users(request: Request) -> Users:
+    return request.app.state.deps.users
+
+
+async def services(request: Request) -> Services:
+    return request.app.state.deps.services
+
+
+async def settings(request: Request) -> GatewaySettings:
+    return request.app.state.deps.settings
+
+
+UsersDep = Annotated[Users, Depends(users)]
+ServicesDep = Annotated[Services, Depends(services)]
+SettingsDep = Annotated[GatewaySettings, Depends(settings)]
+SessionToken = Annotated[str | None, Cookie(alias=COOKIE)]
+
+
+async def current_user(store: UsersDep, session: SessionToken = None) -> User:
+    user = await store.user_for(session) if session else None
+    if user is None:
+        raise NotSignedIn("not_signed_in", "Sign in first: no valid session.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def require_enroller(user: CurrentUser) -> User:
+    """The caller, when their role enrolls members: KP reviewers may read but not act."""
+    if not can_enroll(user):
+        raise NotPermitted("role_cannot_enroll", "Your role can review transactions but cannot enroll members.")
+    return user
+
+
+Enroller = Annotated[User, Depends(require_enroller)]
+
+
+async def sees_group(group_id: str | None, user: User, services: Services) -> dict | None:
+    group = await services.group(group_id) if group_id else None
+    return group if group is not None and can_see_group(user, group) else None
+
+
+async def upload_progress(upload_id: str, services: Services) -> dict | None:
+    """The upload's counts from the dashboard; until the dashboard has projected
+    the upload, the upload service's record with the counts heard so far."""
+    progress = await services.read("dashboard", "uploads", upload_id)
+    if progress is not None and progress.get("total_rows") is not None:
+        return progress
+    record = await services.read("upload", "uploads", upload_id)
+    if record is None:
+        return None
+    heard = {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
+    return {
+        "upload_id": upload_id,
+        "group_id": record["group_id"],
+        "file_name": record["file_name"],
+        "status": "processing",
+        "total_rows": record["total_rows"],
+        "classified": 0,
+        "ready": 0,
+        "error": 0,
+        "rejected": 0,
+        "complete": False,
+    } | heard
+
+
+async def seen_upload(upload_id: str, user: User, services: Services) -> dict | None:
+    progress = await upload_progress(upload_id, services)
+    return progress if progress and await sees_group(progress.get("group_id"), user, services) else None
+
+
+async def visible_group(group_id: str, user: CurrentUser, services: ServicesDep) -> dict:
+    """The group's masked record, when it is one of the caller's."""
+    group = await sees_group(group_id, user, services)
+    if group is None:
+        raise NotFound("group_not_found", f"Group {group_id} not found.")
+    return group
+
+
+async def visible_upload(upload_id: str, user: CurrentUser, services: ServicesDep) -> dict:
+    """The upload's progress, when its group is one of the caller's."""
+    progress = await seen_upload(upload_id, user, services)
+    if progress is None:
+        raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
+    return progress
+
+
+async def visible_application(application_id: str, user: CurrentUser, services: ServicesDep) -> str:
+    """The application's id, when its upload is one of the caller's.
+
+    Its upload is read from the id: the application itself (SSN, date of
+    birth) is not fetched to decide who may ask for it.
+    """
+    if not is_application_id(application_id) or await seen_upload(upload_of(application_id), user, services) is None:
+        raise NotFound("application_not_found", f"Application {application_id} not found.")
+    return application_id
+
+
+VisibleGroup = Annotated[dict[str, Any], Depends(visible_group)]
+VisibleUpload = Annotated[dict[str, Any], Depends(visible_upload)]
+VisibleApplication = Annotated[str, Depends(visible_application)]
+
+
+async def paging(page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25) -> dict:
+    return {"page": page, "page_size": page_size}
+
+
+Paging = Annotated[dict[str, int], Depends(paging)]

@@ -1,0 +1,14 @@
+"""The public HTTP API, /api/v1: one router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import applications, groups, session, uploads
+
+
+def api() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    for resource in (session, groups, uploads, applications):
+        router.include_router(resource.router)
+    return router

@@ -1,0 +1,50 @@
+"""In-memory stores of the upload service, for unit tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.upload.adapters import subgroup_ids
+from services.upload.template import TemplateGroup
+from shared.contracts.reference import GroupRegistered
+
+
+class InMemoryUploadStore:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}
+
+    async def create_indexes(self) -> None:
+        """Nothing to index in memory."""
+
+    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
+        self.files[upload_id] = data
+        self.records[upload_id] = {"_id": upload_id, **record, "published": False}
+
+    async def mark_published(self, upload_id: str) -> None:
+        self.records[upload_id]["published"] = True
+
+    async def get(self, upload_id: str) -> dict[str, Any] | None:
+        return self.records.get(upload_id)
+
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        return [u for u, r in self.records.items() if not r["published"] and r["received_at"] < older_than]
+
+    async def read_file(self, upload_id: str) -> bytes:
+        return self.files[upload_id]
+
+
+class InMemoryGroupStore:
+    def __init__(self) -> None:
+        self.groups: dict[str, TemplateGroup] = {}
+
+    async def upsert_groups(self, events: list[GroupRegistered]) -> None:
+        for e in events:
+            self.groups[e.group_id] = TemplateGroup(e.group_id, e.name, e.region, tuple(subgroup_ids(e)))
+
+    async def get(self, group_id: str) -> TemplateGroup | None:
+        return self.groups.get(group_id)
+
+    async def count(self) -> int:
+        return len(self.groups)

@@ -1,0 +1,148 @@
+"""The upload service's use cases: accept a file, publish its rows (and
+publish again what a crash left unpublished), make templates and error
+reports, keep the projection of groups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shared.contracts.envelope import Actor, new_id, utcnow
+from shared.contracts.reference import GroupRegistered
+from shared.contracts.uploads import MemberRowParsed, UploadAccepted
+from shared.errors import Invalid, NotFound
+from shared.kafka import Outlet
+from shared.outbox import Relay
+
+from .adapters import GroupStore, UploadStore
+from .domain import ParsedRow, check_size, check_stamp, parse_workbook
+from .template import TemplateGroup, build_error_report, build_template
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+
+    store: UploadStore | None = None
+    groups: GroupStore | None = None
+    outlet: Outlet | None = None
+    relay: Relay | None = None  # publishes uploads left unpublished
+    max_bytes: int = 2 * 1024 * 1024
+    max_members: int = 250
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    group_id: str
+    region: str
+    group_name: str
+    file_name: str
+    actor: Actor
+    correlation_id: str
+
+
+async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> UploadAccepted:
+    """Check and parse first, so a refused file leaves nothing stored or published."""
+    check_size(len(data), deps.max_bytes)
+    # openpyxl takes tens of milliseconds for a full file: off the event loop,
+    # so other uploads' publishing and status answers go on meanwhile.
+    sheet = await asyncio.to_thread(parse_workbook, data, deps.max_members)
+    check_stamp(sheet, request.group_id, request.region, request.group_name)
+    upload_id = new_id()
+    record = {
+        "group_id": request.group_id,
+        "region": sheet.region,
+        "group_name": sheet.group_name,
+        "template_version": sheet.version,
+        "file_name": request.file_name,
+        "actor": request.actor.model_dump(),
+        "correlation_id": request.correlation_id,
+        "total_rows": len(sheet.rows),
+        "received_at": utcnow(),
+    }
+    # Stored unpublished: should publishing fail, the relay publishes it from the file.
+    await deps.store.save(upload_id, request.file_name, data, record)
+    accepted = await _publish(deps, upload_id, record, sheet.rows)
+    log.info("upload %s accepted: %d rows for group %s", upload_id, len(sheet.rows), request.group_id)
+    return accepted
+
+
+async def publish_stored(deps: Deps, upload_id: str) -> None:
+    """What the relay does for an upload left unpublished: publish it again from the stored file."""
+    record = await deps.store.get(upload_id)
+    data = await deps.store.read_file(upload_id)
+    rows = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
+    await _publish(deps, upload_id, record, rows)
+
+
+async def _publish(deps: Deps, upload_id: str, record: dict[str, Any], rows: list[ParsedRow]) -> UploadAccepted:
+    """The upload event, then every row, then the record marked published.
+    Event ids are deterministic, so publishing again after a crash is
+    recognised downstream as a redelivery."""
+    actor = Actor.model_validate(record["actor"])
+    common = {"correlation_id": record["correlation_id"], "upload_id": upload_id, "actor": actor}
+    accepted = UploadAccepted(
+        **common,
+        event_id=f"{upload_id}:accepted",
+        group_id=record["group_id"],
+        region=record["region"],
+        group_name=record["group_name"],
+        file_name=record["file_name"],
+        total_rows=len(rows),
+    )
+    await deps.outlet.send([accepted])
+    await deps.outlet.send(
+        MemberRowParsed(
+            **common,
+            event_id=f"{upload_id}:row:{row.row_number}",
+            group_id=record["group_id"],
+            region=record["region"],
+            row_number=row.row_number,
+            cells=row.cells,
+            total_rows=len(rows),
+        )
+        for row in rows
+    )
+    await deps.store.mark_published(upload_id)
+    return accepted
+
+
+async def upload_record(deps: Deps, upload_id: str) -> dict[str, Any]:
+    record = await deps.store.get(upload_id)
+    if record is None:
+        raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
+    return record
+
+
+async def template(deps: Deps, group_id: str, region: str) -> bytes:
+    """The Mass Enrollment template of a group, for its region."""
+    group = await _group(deps, group_id)
+    if region.strip().casefold() != group.region.casefold():
+        raise Invalid(
+            "wrong_region", f"Group {group_id} is in region {group.region}, not {region}. Choose {group.region}."
+        )
+    return await asyncio.to_thread(build_template, group, group.region)
+
+
+async def error_report(deps: Deps, upload_id: str, applications: list[dict[str, Any]]) -> bytes:
+    """The upload's Error tab (``applications``, as the applications service
+    lists them) in the template's format, bad cells highlighted and commented."""
+    record = await upload_record(deps, upload_id)
+    group = await _group(deps, record["group_id"])
+    return await asyncio.to_thread(build_error_report, group, record["region"], applications)
+
+
+async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
+    """Keep the groups' names, regions and subgroups for their templates."""
+    await deps.groups.upsert_groups(events)
+
+
+async def _group(deps: Deps, group_id: str) -> TemplateGroup:
+    group = await deps.groups.get(group_id)
+    if group is None:
+        raise NotFound("group_not_found", f"Group {group_id} not found.")
+    return group

@@ -1,0 +1,159 @@
+"""The validation service's use cases, called by its subscribers: keep the
+reference projection, classify files once all their rows arrived, classify
+edited applications again, release the members of ended applications."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from shared.contracts.applications import (
+    ApplicationClassified,
+    ApplicationDeleted,
+    ApplicationExpired,
+    ApplicationLifecycleEvent,
+    ValidateApplication,
+    application_id,
+)
+from shared.contracts.reference import GroupRegistered, MemberEnrolled
+from shared.contracts.uploads import MemberRowParsed
+from shared.kafka import Outlet
+from shared.pii import ssn_digits, ssn_hash
+
+from .adapters import ReferenceStore
+from .domain import Context, RowIn, classify_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+
+    store: ReferenceStore | None = None
+    outlet: Outlet | None = None
+    pii_key: str = ""
+    today: Callable[[], date] = date.today
+
+
+async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
+    await deps.store.upsert_groups(events)
+
+
+async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
+    await deps.store.upsert_members(events)
+
+
+async def release_ended(deps: Deps, events: list[ApplicationLifecycleEvent]) -> None:
+    """Deleted and expired applications no longer hold their members."""
+    ended = {e.application_id for e in events if isinstance(e, ApplicationDeleted | ApplicationExpired)}
+    if ended:
+        await deps.store.release_claims(ended)
+
+
+async def rows_arrived(deps: Deps, rows: list[MemberRowParsed]) -> None:
+    """Keep rows until their file is complete, then classify the whole file.
+    Offsets commit only after every verdict of a completed file is published."""
+    by_upload: dict[str, list[MemberRowParsed]] = {}
+    for row in rows:
+        by_upload.setdefault(row.upload_id, []).append(row)
+    for upload_id, file_rows in by_upload.items():
+        total = file_rows[0].total_rows
+        if len({r.row_number for r in file_rows}) >= total:
+            # The usual case: the whole file came in one batch; nothing to keep.
+            await classify_upload(deps, file_rows)
+            continue
+        await deps.store.stage_rows(file_rows)
+        staged = await deps.store.staged_rows(upload_id)
+        if len(staged) >= total:
+            await classify_upload(deps, staged)
+
+
+async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
+    """Classify a whole file, claim its members, publish the verdicts."""
+    rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
+    first = rows[0]
+    upload_id = first.upload_id
+    context = await _context(deps, first.group_id, first.region, rows)
+    verdicts = classify_file(
+        [RowIn(r.row_number, application_id(upload_id, r.row_number), r.cells) for r in rows], context
+    )
+    # Members of applications that can go on are claimed, so another file
+    # cannot enroll them at the same time.
+    await deps.store.claim(
+        first.group_id,
+        {
+            v.ssn_hash: application_id(upload_id, n)
+            for n, v in verdicts.items()
+            if v.ssn_hash and v.status != "rejected"
+        },
+    )
+    await deps.outlet.send(
+        ApplicationClassified(
+            event_id=f"{row.event_id}:classified:1",
+            correlation_id=row.correlation_id,
+            application_id=application_id(upload_id, row.row_number),
+            upload_id=upload_id,
+            group_id=row.group_id,
+            region=row.region,
+            row_number=row.row_number,
+            status=verdicts[row.row_number].status,
+            issues=verdicts[row.row_number].issues,
+            cells=row.cells,
+            ssn_hash=verdicts[row.row_number].ssn_hash,
+            actor=row.actor,
+        )
+        for row in rows
+    )
+    await deps.store.finish_upload(upload_id)
+    log.info("upload %s classified: %d rows", upload_id, len(rows))
+
+
+async def revalidate(deps: Deps, commands: list[ValidateApplication]) -> None:
+    """Classify edited applications again, each within its file."""
+    for command in commands:
+        rows = [RowIn(r.row_number, r.application_id, r.cells) for r in command.file_rows]
+        rows.append(RowIn(command.row_number, command.application_id, command.cells))
+        rows.sort(key=lambda r: r.row_number)
+        context = await _context(deps, command.group_id, command.region, rows)
+        verdict = classify_file(rows, context)[command.row_number]
+        await deps.store.release_claims({command.application_id}, keep=verdict.ssn_hash)
+        if verdict.ssn_hash and verdict.status != "rejected":
+            await deps.store.claim(command.group_id, {verdict.ssn_hash: command.application_id}, replace=True)
+        await deps.outlet.send(
+            [
+                ApplicationClassified(
+                    event_id=f"{command.application_id}:classified:{command.revision}",
+                    correlation_id=command.correlation_id,
+                    application_id=command.application_id,
+                    upload_id=command.upload_id,
+                    group_id=command.group_id,
+                    region=command.region,
+                    row_number=command.row_number,
+                    status=verdict.status,
+                    issues=verdict.issues,
+                    cells=command.cells,
+                    ssn_hash=verdict.ssn_hash,
+                    revision=command.revision,
+                    actor=command.actor,
+                )
+            ]
+        )
+        log.info("application %s classified again: %s", command.application_id, verdict.status)
+
+
+async def _context(deps: Deps, group_id: str, region: str, rows) -> Context:
+    def hash_ssn(digits: str) -> str:
+        return ssn_hash(digits, deps.pii_key)
+
+    hashes = {hash_ssn(d) for r in rows for key in ("ssn", "subscriber_ssn") if (d := ssn_digits(r.cells.get(key)))}
+    return Context(
+        group=await deps.store.group(group_id),
+        region=region,
+        enrolled=frozenset(await deps.store.enrolled_hashes(group_id, hashes)),
+        pending=await deps.store.pending_claims(group_id, hashes),
+        today=deps.today(),
+        hash_ssn=hash_ssn,
+    )

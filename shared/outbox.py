@@ -1,0 +1,93 @@
+"""A transactional outbox: a service that changes its state and then
+announces the change keeps the announcement *in the same write* as the
+change, and a relay publishes it afterwards and clears it.
+
+So a change is never announced without having happened (the write comes
+first) nor left unannounced (the relay finds what a crash left behind: at
+start and then periodically). An entry may be published twice (the
+process stopped after publishing, before clearing), never lost: event ids
+are deterministic, so consumers recognise the second copy.
+
+A service's store says where its outboxes are (:class:`OutboxStore`): the
+applications service keeps the entries in the upload's document beside the
+applications they describe; the upload service's outbox is the stored file
+of an upload not yet published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from .contracts.envelope import Envelope, utcnow
+from .contracts.topics import TOPIC_OF
+from .logs import correlated
+
+log = logging.getLogger(__name__)
+
+
+def entry(message: Envelope) -> dict[str, Any]:
+    """A message as an outbox keeps it: ready to publish, by topic (without
+    the deployment's prefix) and key, as JSON-able data."""
+    return {
+        "event_id": message.event_id,
+        "topic": TOPIC_OF[message.type],
+        "key": message.group_id,  # type: ignore[attr-defined]
+        "correlation_id": message.correlation_id,
+        "message": message.model_dump(mode="json"),
+    }
+
+
+class OutboxStore(Protocol):
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        """Ids of the outboxes that have held entries since before ``older_than``."""
+        ...
+
+
+class Relay:
+    """Publishes outboxes: right after a use case wrote one (``flush``), and
+    whatever is left over (``round``, which the service runs at start and then
+    periodically: outboxes older than ``grace``, so a flush in progress is
+    left alone).
+
+    ``deliver(outbox_id)`` publishes one outbox's entries and clears them. One
+    delivery runs at a time in a process, so a document's entries go out in
+    the order they were written."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        deliver: Callable[[str], Awaitable[Any]],
+        grace: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self.store = store
+        self.deliver = deliver
+        self.grace = grace
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    async def flush(self, outbox_id: str, correlation_id: str | None = None) -> bool:
+        """Publish one outbox now. A failure is logged and left for the relay's
+        next round (the change itself is durable); returns whether it went out."""
+        async with self._lock:
+            try:
+                await self.deliver(outbox_id)
+                return True
+            except Exception:
+                with correlated(correlation_id):
+                    log.warning("outbox %s not published yet; the relay will retry", outbox_id, exc_info=True)
+                return False
+
+    async def round(self) -> int:
+        """Publish every outbox left over; how many went out. The first round
+        after start takes them all: whatever is there, the last run left."""
+        cutoff = utcnow() - (self.grace if self._started else timedelta(0))
+        self._started = True
+        waiting = await self.store.outboxes_waiting(cutoff)
+        delivered = [await self.flush(outbox_id) for outbox_id in waiting]
+        if waiting:
+            log.info("relay published %d of %d waiting outbox(es)", sum(delivered), len(waiting))
+        return sum(delivered)
