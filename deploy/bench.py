@@ -183,7 +183,7 @@ async def kafka_baseline(bootstrap: str, count: int) -> float:
     """Plain aiokafka: produce ``count`` messages, consume them all; messages/s."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-    from shared.kafka import ensure_topics
+    from shared.kafka import ensure_topics, partitions_of
 
     topic = f"bench.baseline.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, [topic])
@@ -195,8 +195,7 @@ async def kafka_baseline(bootstrap: str, count: int) -> float:
         started = time.monotonic()
         futures = [await producer.send(topic, sample_message(n), key=b"230001") for n in range(count)]
         await asyncio.gather(*futures)
-        await consumer._client.force_metadata_update()
-        consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+        consumer.assign([TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)])
         await consumer.seek_to_beginning()
         seen = 0
         while seen < count:

@@ -5,6 +5,10 @@ one error body, ``{"detail": ..., "code": ...}``, in every service."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """Base of every refusal; subclasses say what kind it is."""
@@ -53,3 +57,10 @@ class Unavailable(DomainError):
 
 class UpstreamFailed(DomainError):
     """Something this depends on answered with a failure."""
+
+
+def must_exist(value: T | None, code: str, detail: str) -> T:
+    """``value``, or NotFound when there is none."""
+    if value is None:
+        raise NotFound(code, detail)
+    return value

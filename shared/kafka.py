@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from faststream import AckPolicy
@@ -13,7 +14,7 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.middlewares import BaseMiddleware
 
 from .contracts.envelope import Envelope
-from .contracts.topics import DEAD_LETTER_SUFFIX, TOPIC_OF
+from .contracts.topics import DEAD_LETTER_SUFFIX, GROUP_REGISTERED, MEMBER_ENROLLED, TOPIC_OF
 from .logs import batch_correlation, correlation_id
 from .settings import InfraSettings
 
@@ -130,6 +131,67 @@ def make_broker(settings: InfraSettings, *routers: KafkaRouter) -> KafkaBroker:
     return broker
 
 
+@dataclass(frozen=True)
+class On:
+    """One subscription: batches of ``message`` from ``topic``, each handed to
+    ``use_case(deps, messages)``, in the consumer group ``<service>.<name>``.
+    The use case's docstring describes the subscription in AsyncAPI."""
+
+    topic: str  # without the deployment's prefix (shared.contracts.topics)
+    name: str
+    message: Any  # a contract: a pydantic model, or an annotated union of them
+    use_case: Callable[[Any, list[Any]], Awaitable[None]]
+    reference: bool = False  # reference data: fetched less often (see batch_subscription)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A topic a service writes to, and what it writes there (for AsyncAPI)."""
+
+    topic: str  # without the deployment's prefix
+    message: Any
+    description: str
+
+
+def reference_data(
+    groups: Callable[[Any, list[Any]], Awaitable[None]], members: Callable[[Any, list[Any]], Awaitable[None]]
+) -> tuple[On, On]:
+    """The subscriptions of a service that keeps its own projection of the
+    group system of record's reference data: groups and enrolled members."""
+    from .contracts.reference import GroupRegistered, MemberEnrolled
+
+    return (
+        On(GROUP_REGISTERED, "groups", GroupRegistered, groups, reference=True),
+        On(MEMBER_ENROLLED, "members", MemberEnrolled, members, reference=True),
+    )
+
+
+def kafka_router(
+    settings: Any, deps: Any, subscriptions: Iterable[On], publications: Iterable[Publication] = ()
+) -> tuple[KafkaRouter, Outlet]:
+    """A service's Kafka side from its table: a subscriber per subscription
+    (each decodes a batch into its contract and calls one use case with the
+    service's dependencies) and the outlet its use cases publish through."""
+    router = KafkaRouter()
+    prefix = settings.topic_prefix
+    for on in subscriptions:
+        group = f"{settings.consumer_group}.{on.name}"
+        router.subscriber(prefix + on.topic, **batch_subscription(settings, group, on.reference))(_handler(on, deps))
+    publishers = [router.publisher(prefix + p.topic, schema=p.message, description=p.description) for p in publications]
+    return router, Outlet(prefix, publishers)
+
+
+def _handler(on: On, deps: Any) -> Callable[[list[Any]], Awaitable[None]]:
+    async def handler(messages: list[Any]) -> None:
+        await on.use_case(deps, messages)
+
+    # FastStream decodes a message into the type its handler's signature names.
+    handler.__annotations__ = {"messages": list[on.message], "return": None}
+    handler.__name__ = handler.__qualname__ = f"on_{on.name}"
+    handler.__doc__ = on.use_case.__doc__
+    return handler
+
+
 async def start_broker(broker: KafkaBroker) -> None:
     """What ``broker.start()`` does, but joining the subscribers' consumer groups concurrently.
 
@@ -197,3 +259,19 @@ async def ensure_topics(bootstrap: str, names: list[str], partitions: int = PART
             await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap: str, topic: str) -> set[int]:
+    """The partition numbers of a topic (empty when it does not exist)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        # Asked by name only once it exists: Tansu creates a topic it is asked about.
+        if topic not in await admin.list_topics():
+            return set()
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return {p["partition"] for p in described["partitions"]}

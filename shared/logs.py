@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -38,13 +39,18 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO", faststream_level: str = "WARNING") -> None:
-    """Every logger of the process writes JSON lines to standard error."""
-    handler = logging.StreamHandler(sys.stderr)
+def json_handler(service: str, stream: TextIO = sys.stderr) -> logging.Handler:
+    """A handler that writes each record as one JSON object per line, with the service and correlation id."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter(FIELDS, style="{", rename_fields=RENAMED))
     handler.addFilter(ContextFilter(service))
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO", faststream_level: str = "WARNING") -> None:
+    """Every logger of the process writes JSON lines to standard error."""
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [json_handler(service)]
     root.setLevel(level.upper())
     # FastStream logs each message at the broker's log level (DEBUG): keep
     # its own logger quieter unless asked, and the Kafka client quieter still.

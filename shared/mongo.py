@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 
 from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
@@ -54,6 +54,30 @@ async def find_row(collection: AsyncCollection, doc_id: str, row_id: str) -> dic
     ``row_id`` becomes part of a field path: callers check its shape first."""
     doc = await collection.find_one({"_id": doc_id}, {f"rows.{row_id}": 1})
     return (doc or {}).get("rows", {}).get(row_id)
+
+
+Index = list[tuple[str, int]]
+
+
+class MongoStore:
+    """Base of a service's MongoDB stores: the indexes it needs, as data
+    (``INDEXES``: collection name -> index keys), made when it opens."""
+
+    INDEXES: ClassVar[dict[str, list[Index]]] = {}
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, db: AsyncDatabase) -> Self:
+        store = cls(db)
+        await store.create_indexes()
+        return store
+
+    async def create_indexes(self) -> None:
+        for name, indexes in self.INDEXES.items():
+            for keys in indexes:
+                await self.db[name].create_index(keys)
 
 
 class Updated(NamedTuple, Generic[T]):
@@ -138,7 +162,8 @@ class FileBucket:
 
     async def put(self, file_id: str, file_name: str, data: bytes, metadata: dict[str, Any]) -> None:
         stream = self.bucket.open_upload_stream_with_id(file_id, file_name, metadata=metadata)
-        # The indexes exist (create_indexes): skip GridFS's per-file check.
+        # The indexes exist (create_indexes): skip GridFS's per-file check. A private
+        # attribute: tests/integration/test_library_contracts.py fails if PyMongo changes it.
         object.__setattr__(stream, "_ensured_index", True)
         try:
             await stream.write(data)

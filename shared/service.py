@@ -58,19 +58,23 @@ class Service:
 
     name: str
     settings: Any  # the service's settings: InfraSettings with database and http_port
-    deps: Any  # what the use cases depend on; the stores are put in by ``open``
+    deps: Any  # what the use cases depend on; ``open`` puts the stores in
     routes: APIRouter | None = None
     subscribers: KafkaRouter | None = None
     open: Callable[[AsyncDatabase], Awaitable[None]] | None = None
-    # Undoes what ``open`` made beyond the database (HTTP clients), at stop.
-    close: Callable[[], Awaitable[None]] | None = None
-    # Jobs that run from start to stop (the outbox relay, an expiry sweep).
-    background: Sequence[Callable[[], Awaitable[None]]] = ()
-    # More facts for /healthz (how much reference data a projection holds).
-    health: Callable[[], Awaitable[dict]] | None = None
 
 
-def create_service_app(service: Service) -> FastAPI:
+def create_service_app(
+    service: Service,
+    *,
+    health: Callable[[], Awaitable[dict]] | None = None,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
+    close: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """The service's ASGI app. ``health`` adds the service's own facts to
+    /healthz (how much reference data a projection holds); ``background`` are
+    jobs that run from start to stop (the outbox relay, an expiry sweep);
+    ``close`` undoes what ``open`` made beyond the database (HTTP clients)."""
     settings = service.settings
     broker = make_broker(settings, service.subscribers) if service.subscribers is not None else None
 
@@ -82,7 +86,7 @@ def create_service_app(service: Service) -> FastAPI:
                 await service.open(client[settings.database])
             if broker is not None:
                 await start_broker(broker)
-            jobs = [asyncio.create_task(job(), name=f"{service.name} job") for job in service.background]
+            jobs = [asyncio.create_task(job(), name=f"{service.name} job") for job in background]
             try:
                 yield
             finally:
@@ -91,8 +95,8 @@ def create_service_app(service: Service) -> FastAPI:
                 await asyncio.gather(*jobs, return_exceptions=True)
                 if broker is not None:
                     await broker.stop()
-                if service.close is not None:
-                    await service.close()
+                if close is not None:
+                    await close()
         finally:
             await client.close()
 
@@ -101,15 +105,15 @@ def create_service_app(service: Service) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
 
     @app.get("/healthz", tags=["health"])
-    async def health() -> dict:
+    async def healthz() -> dict:
         """Liveness and readiness: the Kafka connection answers (and the service's own facts)."""
         answer: dict[str, Any] = {"status": "ok"}
         if broker is not None:
             if not await broker.ping(timeout=2):
                 raise errors.Unavailable("kafka_unavailable", "Kafka is not answering.")
             answer["kafka"] = True
-        if service.health is not None:
-            answer.update(await service.health())
+        if health is not None:
+            answer.update(await health())
         return answer
 
     if service.routes is not None:

@@ -1,20 +1,24 @@
 """Builders of the messages tests publish, so every tier speaks the same contracts."""
 
 from datetime import date
+from typing import Any
 
 from services.applications.domain import recorded_event
 from shared.contracts.applications import (
     ApplicationClassified,
+    ApplicationLifecycleEvent,
     ApplicationRecorded,
     ApplicationSubmitted,
     MemberSummary,
 )
 from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
+from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.pii import ssn_hash
 from tests.support import member
 
 BROKER = Actor(user_id="broker1", role="broker")
+ADMIN = Actor(user_id="admin1", role="group_admin")
 
 
 def group_registered(
@@ -75,9 +79,9 @@ def recorded(n: int, status: str = "ready", revision: int = 1) -> ApplicationRec
     return recorded_event(classified(n, status, revision))
 
 
-def submitted(n: int, revision: int = 2) -> ApplicationSubmitted:
-    """The applications service's announcement that row ``n`` of upload u1 was submitted."""
-    return ApplicationSubmitted(
+def lifecycle(kind: type[ApplicationLifecycleEvent], n: int, revision: int, **fields: Any) -> ApplicationLifecycleEvent:
+    """A lifecycle event of row ``n`` of upload u1 (``kind``: ApplicationSubmitted, ...)."""
+    return kind(
         event_id=f"u1-{n:04d}:{revision}",
         correlation_id="c1",
         application_id=f"u1-{n:04d}",
@@ -86,6 +90,43 @@ def submitted(n: int, revision: int = 2) -> ApplicationSubmitted:
         row_number=n,
         revision=revision,
         actor=BROKER,
-        confirmation_id=f"ME-TEST-{n:04d}",
-        member=MemberSummary(first_name="A", last_name="B", subgroup_id="0001", ssn_last4="6789"),
+        **fields,
+    )
+
+
+MEMBER = MemberSummary(first_name="Ana", last_name="Lee", subgroup_id="0001", ssn_last4="6789")
+
+
+def submitted(n: int, revision: int = 2) -> ApplicationSubmitted:
+    """The applications service's announcement that row ``n`` of upload u1 was submitted."""
+    return lifecycle(ApplicationSubmitted, n, revision, confirmation_id=f"ME-TEST-{n:04d}", member=MEMBER)
+
+
+def accepted(total_rows: int, upload_id: str = "u1") -> UploadAccepted:
+    """The upload service's announcement of an upload of ``total_rows`` rows for group 230001."""
+    return UploadAccepted(
+        event_id=f"{upload_id}:accepted",
+        correlation_id="c1",
+        upload_id=upload_id,
+        group_id="230001",
+        region="CA",
+        group_name="G",
+        file_name="m.xlsx",
+        total_rows=total_rows,
+        actor=BROKER,
+    )
+
+
+def row_parsed(n: int, cells: dict, total_rows: int, upload_id: str = "u1") -> MemberRowParsed:
+    """Row ``n`` of an upload of ``total_rows`` rows for group 230001, as the upload service publishes it."""
+    return MemberRowParsed(
+        event_id=f"{upload_id}:row:{n}",
+        correlation_id="c1",
+        upload_id=upload_id,
+        group_id="230001",
+        region="CA",
+        row_number=n,
+        cells=cells,
+        total_rows=total_rows,
+        actor=ADMIN,
     )

@@ -8,14 +8,42 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, timedelta
+from types import ModuleType
 from typing import Any, TypeVar
 
+from faststream.kafka import KafkaBroker
 from openpyxl import Workbook, load_workbook
+from pydantic import TypeAdapter
 
 from services.upload.template import TemplateGroup, build_template
 from shared.contracts.columns import COLUMNS, FIRST_DATA_ROW, MEMBERS_SHEET, STAMP_ROW, columns_for
+from shared.kafka import kafka_router, make_broker, partitions_of
 
 T = TypeVar("T")
+
+
+def service_broker(settings: Any, deps: Any, subscribers: ModuleType) -> KafkaBroker:
+    """A service's Kafka side (its subscribers module's table) on a broker, for
+    FastStream's in-memory TestKafkaBroker; its outlet goes into ``deps``."""
+    router, outlet = kafka_router(settings, deps, subscribers.SUBSCRIPTIONS, getattr(subscribers, "PUBLICATIONS", ()))
+    if hasattr(deps, "outlet"):
+        deps.outlet = outlet
+    return make_broker(settings, router)
+
+
+def collect(broker: KafkaBroker, **topics: tuple[str, Any]) -> dict[str, list]:
+    """What the service under test publishes, kept by name: ``name=(topic, contract)``."""
+    published: dict[str, list] = {name: [] for name in topics}
+    for name, (topic, contract) in topics.items():
+        broker.subscriber(topic)(_collector(published[name], TypeAdapter(contract)))
+    return published
+
+
+def _collector(into: list, adapter: TypeAdapter) -> Callable[[dict], Awaitable[None]]:
+    async def keep(message: dict) -> None:
+        into.append(adapter.validate_python(message))
+
+    return keep
 
 
 def docker_engine_answers() -> bool:
@@ -119,7 +147,7 @@ async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 3
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = await eventually(lambda: _partitions(consumer, topic), timeout=timeout)
+        partitions = await eventually(lambda: partitions_of(bootstrap, topic), timeout=timeout)
         consumer.assign([TopicPartition(topic, p) for p in partitions])
         await consumer.seek_to_beginning()
         found: list[tuple[bytes | None, dict]] = []
@@ -140,7 +168,7 @@ async def topic_size(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await _partitions(consumer, topic)
+        partitions = await partitions_of(bootstrap, topic)
         if not partitions:
             return 0
         tps = [TopicPartition(topic, p) for p in partitions]
@@ -149,8 +177,3 @@ async def topic_size(bootstrap: str, topic: str) -> int:
         return sum(ends[tp] - starts[tp] for tp in tps)
     finally:
         await consumer.stop()
-
-
-async def _partitions(consumer, topic: str) -> set[int] | None:
-    await consumer._client.force_metadata_update()
-    return consumer.partitions_for_topic(topic)

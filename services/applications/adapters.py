@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from gridfs.errors import NoFile
 from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.applications import is_application_id, upload_of
-from shared.mongo import FileBucket, find_row, rewrite, set_by_id
+from shared.mongo import FileBucket, MongoStore, find_row, rewrite, set_by_id
 from shared.outbox import entry
 
 from .domain import Row, UploadApplications
@@ -22,8 +22,6 @@ T = TypeVar("T")
 
 
 class ApplicationStore(Protocol):
-    async def create_indexes(self) -> None: ...
-
     async def get(self, application_id: str) -> Row | None:
         """One application, reading only its row."""
         ...
@@ -58,7 +56,7 @@ class ApplicationStore(Protocol):
     async def read_agreement(self, application_id: str) -> bytes | None: ...
 
 
-class MongoApplicationStore:
+class MongoApplicationStore(MongoStore):
     """Applications grouped by the upload they came from: one document per
     upload (250 applications at most) holding each application by id, and
     the events its last changes emitted, until the relay has published them.
@@ -69,15 +67,20 @@ class MongoApplicationStore:
     publish, so the relay finds leftovers without reading every upload.
     """
 
-    def __init__(self, db: AsyncDatabase) -> None:
-        self._uploads = db["upload_applications"]
+    INDEXES: ClassVar = {
+        "upload_applications": [[("outbox_since", 1)]],
         # When saved applications fall due, found by date without scanning uploads.
+        "saved_expiries": [[("expires_at", 1)]],
+    }
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        super().__init__(db)
+        self._uploads = db["upload_applications"]
         self._expiries = db["saved_expiries"]
         self.agreements = FileBucket(db, "arbitration_agreements")
 
     async def create_indexes(self) -> None:
-        await self._uploads.create_index([("outbox_since", 1)])
-        await self._expiries.create_index([("expires_at", 1)])
+        await super().create_indexes()
         await self.agreements.create_indexes()
 
     async def get(self, application_id: str) -> Row | None:

@@ -31,7 +31,7 @@ from shared.contracts.applications import (
     ValidateApplication,
 )
 from shared.contracts.columns import ARBITRATION_REGIONS, COLUMNS
-from shared.contracts.envelope import Actor, Envelope
+from shared.contracts.envelope import Actor, Envelope, carried
 from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
 from shared.pii import last4, ssn_digits
 from shared.revisions import apply_revisions
@@ -274,14 +274,10 @@ def recorded_event(message: ApplicationClassified) -> ApplicationRecorded:
     """The public event: names and subgroup, SSN reduced to its last four digits."""
     return ApplicationRecorded(
         event_id=f"{message.application_id}:recorded:{message.revision}",
-        correlation_id=message.correlation_id,
-        application_id=message.application_id,
-        upload_id=message.upload_id,
-        group_id=message.group_id,
-        row_number=message.row_number,
-        status=message.status,
-        issues=message.issues,
         member=member_summary(message.cells),
+        **carried(
+            message, "correlation_id", "application_id", "upload_id", "group_id", "row_number", "status", "issues"
+        ),
         revision=message.revision,
     )
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from shared.contracts.applications import ApplicationClassified, by_upload, is_application_id, upload_of
 from shared.contracts.envelope import Actor, utcnow
-from shared.errors import NotFound
+from shared.errors import NotFound, must_exist
 from shared.kafka import Outlet
 from shared.outbox import Relay
 
@@ -55,10 +55,9 @@ async def record_classified(deps: Deps, verdicts: list[ApplicationClassified]) -
 
 
 async def view(deps: Deps, application_id: str) -> Row:
-    found = await deps.store.get(application_id)
-    if found is None:
-        raise NotFound("application_not_found", f"Application {application_id} not found.")
-    return found
+    return must_exist(
+        await deps.store.get(application_id), "application_not_found", f"Application {application_id} not found."
+    )
 
 
 async def of_upload(deps: Deps, upload_id: str, status: str) -> list[Row]:
@@ -129,9 +128,7 @@ async def attach_agreement(deps: Deps, application_id: str, file_name: str, data
 async def read_agreement(deps: Deps, application_id: str) -> bytes:
     await view(deps, application_id)
     data = await deps.store.read_agreement(application_id)
-    if data is None:
-        raise NotFound("no_agreement", f"Application {application_id} has no arbitration agreement.")
-    return data
+    return must_exist(data, "no_agreement", f"Application {application_id} has no arbitration agreement.")
 
 
 # --- the outbox --------------------------------------------------------------

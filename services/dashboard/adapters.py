@@ -4,7 +4,7 @@ in-memory fake for unit tests is in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.applications import is_application_id, upload_of
-from shared.mongo import find_row, set_by_id, update_rows
+from shared.mongo import MongoStore, find_row, set_by_id, update_rows
 from shared.revisions import Rows, apply_revisions
 
 Doc = dict[str, Any]
@@ -52,8 +52,16 @@ class ReadModelStore(Protocol):
     async def group_count(self) -> int: ...
 
 
-class MongoReadModels:
+class MongoReadModels(MongoStore):
+    INDEXES: ClassVar = {
+        "book_of_business": [[("broker_id", 1), ("renewal_date", 1)]],
+        "enrolled_members": [[("group_id", 1)]],
+        "saved_applications": [[("group_id", 1), ("upload_id", 1), ("row_number", 1)]],
+        "transactions": [[("group_id", 1), ("created_at", -1)]],
+    }
+
     def __init__(self, db: AsyncDatabase) -> None:
+        super().__init__(db)
         self.book = db["book_of_business"]
         self.members = db["enrolled_members"]
         self.uploads = db["uploads"]
@@ -64,12 +72,6 @@ class MongoReadModels:
         # an application is saved or leaves that state).
         self.saved = db["saved_applications"]
         self.transactions = db["transactions"]
-
-    async def create_indexes(self) -> None:
-        await self.book.create_index([("broker_id", 1), ("renewal_date", 1)])
-        await self.members.create_index([("group_id", 1)])
-        await self.saved.create_index([("group_id", 1), ("upload_id", 1), ("row_number", 1)])
-        await self.transactions.create_index([("group_id", 1), ("created_at", -1)])
 
     async def set_groups(self, groups: Pairs) -> None:
         await set_by_id(self.book, groups)

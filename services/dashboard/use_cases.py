@@ -10,7 +10,7 @@ from typing import Any
 from shared.contracts.applications import ApplicationRecorded, ApplicationSubmitted, LifecycleEvent, by_upload
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
-from shared.errors import NotFound
+from shared.errors import must_exist
 
 from . import domain
 from .adapters import ReadModelStore
@@ -29,14 +29,17 @@ class Deps:
 
 
 async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
+    """The book of business: each group's name, region, broker of record, subgroups and renewal."""
     await deps.models.set_groups([(e.group_id, domain.group_document(e)) for e in events])
 
 
 async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
+    """Enrolled members (names and SSN last four) and each group's enrolled count."""
     await deps.models.set_members([(e.member_id, domain.member_document(e)) for e in events])
 
 
 async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
+    """A new upload: its group, file name and how many rows it has."""
     for event in events:
         await deps.models.set_upload(event.upload_id, domain.upload_document(event))
 
@@ -75,16 +78,12 @@ async def groups(deps: Deps, broker_id: str | None, group_ids: list[str] | None)
 
 
 async def group(deps: Deps, group_id: str) -> dict[str, Any]:
-    found = await deps.models.group(group_id)
-    if found is None:
-        raise NotFound("group_not_found", f"Group {group_id} not found.")
+    found = must_exist(await deps.models.group(group_id), "group_not_found", f"Group {group_id} not found.")
     return domain.group_view(found)
 
 
 async def upload_progress(deps: Deps, upload_id: str) -> dict[str, Any]:
-    found = await deps.models.upload(upload_id)
-    if found is None:
-        raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
+    found = must_exist(await deps.models.upload(upload_id), "upload_not_found", f"Upload {upload_id} not found.")
     return domain.upload_progress(found)
 
 
@@ -94,9 +93,9 @@ async def upload_tab(deps: Deps, upload_id: str, status: str | None, page: int, 
 
 async def application(deps: Deps, application_id: str) -> dict[str, Any]:
     found = await deps.models.application(application_id)
-    if found is None:
-        raise NotFound("application_not_found", f"Application {application_id} not found.")
-    return domain.application_row(found)
+    return domain.application_row(
+        must_exist(found, "application_not_found", f"Application {application_id} not found.")
+    )
 
 
 async def saved(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:

@@ -37,8 +37,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if deps.services is not None:
             await deps.services.close()
 
-    service = Service(name="gateway", settings=settings, deps=deps, routes=api(), open=open, close=close)
-    app = create_service_app(service)
+    app = create_service_app(Service("gateway", settings, deps, api(), open=open), close=close)
     app.title = "Broker & Employer portal gateway"
 
     @app.get("/", include_in_schema=False)

@@ -11,7 +11,7 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.reference import GroupRegistered
-from shared.mongo import FileBucket, set_by_id
+from shared.mongo import FileBucket, MongoStore, set_by_id
 
 from .template import TemplateGroup
 
@@ -20,7 +20,6 @@ class UploadStore(Protocol):
     """Uploads and their files. An upload not yet marked published is the
     upload service's outbox: its messages are made again from the file."""
 
-    async def create_indexes(self) -> None: ...
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None: ...
     async def mark_published(self, upload_id: str) -> None: ...
     async def get(self, upload_id: str) -> dict[str, Any] | None: ...
@@ -37,10 +36,11 @@ class GroupStore(Protocol):
     async def count(self) -> int: ...
 
 
-class MongoUploadStore:
+class MongoUploadStore(MongoStore):
     """Files in GridFS (file id = upload id), one record per upload in ``uploads``."""
 
     def __init__(self, db: AsyncDatabase) -> None:
+        super().__init__(db)
         self._uploads = db["uploads"]
         self._files = FileBucket(db, "upload_files")
 
@@ -69,14 +69,12 @@ class MongoUploadStore:
         return await stream.read()
 
 
-class MongoGroupStore:
-    """The upload service's projection of groups, for templates."""
+class MongoGroupStore(MongoStore):
+    """The upload service's projection of groups, for templates (by _id only)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
+        super().__init__(db)
         self._groups = db["groups"]
-
-    async def create_indexes(self) -> None:
-        """Nothing beyond _id."""
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await set_by_id(

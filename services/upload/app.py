@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.kafka import make_broker
+from shared.kafka import kafka_router, make_broker
 from shared.outbox import Relay
 from shared.service import Service, create_service_app, periodically
 
@@ -17,40 +17,32 @@ from . import use_cases
 from .adapters import MongoGroupStore, MongoUploadStore
 from .api import routes
 from .settings import UploadSettings as Settings
-from .subscribers import build_router
+from .subscribers import PUBLICATIONS, SUBSCRIPTIONS
 from .use_cases import Deps
 
 NAME = "upload"
 
 
+async def open_stores(deps: Deps, settings: Settings, db: AsyncDatabase) -> None:
+    deps.store, deps.groups = await MongoUploadStore.open(db), await MongoGroupStore.open(db)
+    grace = timedelta(seconds=settings.outbox_grace_seconds)
+    deps.relay = Relay(deps.store, partial(use_cases.publish_stored, deps), grace)
+
+
+async def health(deps: Deps) -> dict:
+    """How many groups the templates' projection holds."""
+    return {"groups": await deps.groups.count()}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     deps = Deps(max_bytes=settings.max_upload_bytes, max_members=settings.max_members_per_file)
-
-    async def open_stores(db: AsyncDatabase) -> None:
-        deps.store, deps.groups = MongoUploadStore(db), MongoGroupStore(db)
-        await deps.store.create_indexes()
-        grace = timedelta(seconds=settings.outbox_grace_seconds)
-        deps.relay = Relay(deps.store, partial(use_cases.publish_stored, deps), grace)
-
-    async def health() -> dict:
-        """How many groups the template projection holds."""
-        return {"groups": await deps.groups.count()}
-
-    return create_service_app(
-        Service(
-            name=NAME,
-            settings=settings,
-            deps=deps,
-            routes=routes,
-            subscribers=build_router(settings, deps),
-            open=open_stores,
-            background=[lambda: periodically(settings.outbox_relay_seconds, deps.relay.round, "upload relay")],
-            health=health,
-        )
-    )
+    router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
+    parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps, settings))
+    relay = partial(periodically, settings.outbox_relay_seconds, lambda: deps.relay.round(), "upload relay")
+    return create_service_app(parts, health=partial(health, deps), background=[relay])
 
 
 def build_broker(settings: Settings) -> KafkaBroker:
     """The service's subscribers and publishers on a broker, unconnected (for the AsyncAPI document)."""
-    return make_broker(settings, build_router(settings, Deps()))
+    return make_broker(settings, kafka_router(settings, Deps(), SUBSCRIPTIONS, PUBLICATIONS)[0])

@@ -12,7 +12,7 @@ from typing import Any
 from shared.contracts.envelope import Actor, new_id, utcnow
 from shared.contracts.reference import GroupRegistered
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
-from shared.errors import Invalid, NotFound
+from shared.errors import Invalid, must_exist
 from shared.kafka import Outlet
 from shared.outbox import Relay
 
@@ -112,10 +112,7 @@ async def _publish(deps: Deps, upload_id: str, record: dict[str, Any], rows: lis
 
 
 async def upload_record(deps: Deps, upload_id: str) -> dict[str, Any]:
-    record = await deps.store.get(upload_id)
-    if record is None:
-        raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
-    return record
+    return must_exist(await deps.store.get(upload_id), "upload_not_found", f"Upload {upload_id} not found.")
 
 
 async def template(deps: Deps, group_id: str, region: str) -> bytes:
@@ -142,7 +139,4 @@ async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
 
 
 async def _group(deps: Deps, group_id: str) -> TemplateGroup:
-    group = await deps.groups.get(group_id)
-    if group is None:
-        raise NotFound("group_not_found", f"Group {group_id} not found.")
-    return group
+    return must_exist(await deps.groups.get(group_id), "group_not_found", f"Group {group_id} not found.")

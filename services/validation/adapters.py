@@ -5,7 +5,7 @@ tests is in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -14,7 +14,7 @@ from shared.contracts.applications import by_upload, upload_of
 from shared.contracts.envelope import utcnow
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
-from shared.mongo import insert_new, set_by_id
+from shared.mongo import MongoStore, insert_new, set_by_id
 
 from .domain import GroupRef
 
@@ -33,8 +33,15 @@ class ReferenceStore(Protocol):
     async def release_claims(self, application_ids: set[str], keep: str | None = None) -> None: ...
 
 
-class MongoReferenceStore:
+class MongoReferenceStore(MongoStore):
+    INDEXES: ClassVar = {
+        "enrolled_members": [[("group_id", 1), ("ssn_hash", 1)]],
+        "staged_rows": [[("upload_id", 1)]],
+        "pending_claims": [[("group_id", 1), ("members", 1)]],
+    }
+
     def __init__(self, db: AsyncDatabase) -> None:
+        super().__init__(db)
         self._groups = db["groups"]
         self._members = db["enrolled_members"]
         # Rows of a file that came in parts, one document per part, until all
@@ -46,11 +53,6 @@ class MongoReferenceStore:
         # no other file enrolls them meanwhile. Apart from the above: changing a
         # document rewrites all its index entries, 250 of them here.
         self._claims = db["pending_claims"]
-
-    async def create_indexes(self) -> None:
-        await self._members.create_index([("group_id", 1), ("ssn_hash", 1)])
-        await self._staged.create_index([("upload_id", 1)])
-        await self._claims.create_index([("group_id", 1), ("members", 1)])
 
     async def upsert_groups(self, events: list[GroupRegistered]) -> None:
         await set_by_id(

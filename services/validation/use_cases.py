@@ -17,13 +17,14 @@ from shared.contracts.applications import (
     ValidateApplication,
     application_id,
 )
+from shared.contracts.envelope import carried
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
 from shared.kafka import Outlet
 from shared.pii import ssn_digits, ssn_hash
 
 from .adapters import ReferenceStore
-from .domain import Context, RowIn, classify_file
+from .domain import Context, RowIn, Verdict, classify_file
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,12 @@ class Deps:
 
 
 async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
+    """Keep what the rules check of each group: its region, its subgroups, whether it may enroll."""
     await deps.store.upsert_groups(events)
 
 
 async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
+    """Keep the groups' enrolled members as keyed SSN hashes: a new upload may not enroll them again."""
     await deps.store.upsert_members(events)
 
 
@@ -91,20 +94,7 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
         },
     )
     await deps.outlet.send(
-        ApplicationClassified(
-            event_id=f"{row.event_id}:classified:1",
-            correlation_id=row.correlation_id,
-            application_id=application_id(upload_id, row.row_number),
-            upload_id=upload_id,
-            group_id=row.group_id,
-            region=row.region,
-            row_number=row.row_number,
-            status=verdicts[row.row_number].status,
-            issues=verdicts[row.row_number].issues,
-            cells=row.cells,
-            ssn_hash=verdicts[row.row_number].ssn_hash,
-            actor=row.actor,
-        )
+        verdict_message(row, application_id(upload_id, row.row_number), verdicts[row.row_number], f"{row.event_id}:")
         for row in rows
     )
     await deps.store.finish_upload(upload_id)
@@ -123,25 +113,26 @@ async def revalidate(deps: Deps, commands: list[ValidateApplication]) -> None:
         if verdict.ssn_hash and verdict.status != "rejected":
             await deps.store.claim(command.group_id, {verdict.ssn_hash: command.application_id}, replace=True)
         await deps.outlet.send(
-            [
-                ApplicationClassified(
-                    event_id=f"{command.application_id}:classified:{command.revision}",
-                    correlation_id=command.correlation_id,
-                    application_id=command.application_id,
-                    upload_id=command.upload_id,
-                    group_id=command.group_id,
-                    region=command.region,
-                    row_number=command.row_number,
-                    status=verdict.status,
-                    issues=verdict.issues,
-                    cells=command.cells,
-                    ssn_hash=verdict.ssn_hash,
-                    revision=command.revision,
-                    actor=command.actor,
-                )
-            ]
+            [verdict_message(command, command.application_id, verdict, f"{command.application_id}:")]
         )
         log.info("application %s classified again: %s", command.application_id, verdict.status)
+
+
+def verdict_message(
+    source: MemberRowParsed | ValidateApplication, app_id: str, verdict: Verdict, event_prefix: str
+) -> ApplicationClassified:
+    """The verdict on one row (or edited application), with a deterministic
+    event id: the row's (or the application's) and the revision it is about."""
+    revision = getattr(source, "revision", 1)
+    return ApplicationClassified(
+        event_id=f"{event_prefix}classified:{revision}",
+        application_id=app_id,
+        status=verdict.status,
+        issues=verdict.issues,
+        ssn_hash=verdict.ssn_hash,
+        revision=revision,
+        **carried(source, "correlation_id", "upload_id", "group_id", "region", "row_number", "cells", "actor"),
+    )
 
 
 async def _context(deps: Deps, group_id: str, region: str, rows) -> Context:

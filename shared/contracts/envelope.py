@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,3 +41,8 @@ class Envelope(BaseModel):
     schema_version: int = Field(default=1, description="Bumped on incompatible changes")
     occurred_at: datetime = Field(default_factory=utcnow)
     correlation_id: str = Field(description="Follows one upload (or request) through every service")
+
+
+def carried(source: BaseModel, *fields: str) -> dict[str, Any]:
+    """Fields a message takes over from the one it answers, as they are (no copy, no re-validation)."""
+    return {name: getattr(source, name) for name in fields}

@@ -10,29 +10,14 @@ from services.dashboard.settings import DashboardSettings
 from services.validation.app import create_app as validation_app
 from services.validation.settings import ValidationSettings
 from shared.contracts.envelope import Actor
-from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from tests.integration.conftest import db_name, publish, running
-from tests.messages import classified, group_registered, member_enrolled, recorded
+from tests.messages import accepted, classified, group_registered, member_enrolled, recorded, row_parsed
 from tests.support import eventually, member, read_topic
 
 pytestmark = pytest.mark.integration
 ACTOR = Actor(user_id="broker1", role="broker")
-
-
-def row(n: int, cells: dict) -> MemberRowParsed:
-    return MemberRowParsed(
-        event_id=f"u1:row:{n}",
-        correlation_id="c1",
-        upload_id="u1",
-        group_id="230001",
-        region="CA",
-        row_number=n,
-        cells=cells,
-        total_rows=4,
-        actor=ACTOR,
-    )
 
 
 async def test_validation_classifies_rows_with_its_reference_projection(common, prefix, topics, infra):
@@ -48,10 +33,10 @@ async def test_validation_classifies_rows_with_its_reference_projection(common, 
         await publish(
             infra,
             topics.member_row_parsed,
-            row(2, member(1)),
-            row(3, member(2, last_name=None)),
-            row(4, member(3, subgroup_id="0042")),
-            row(5, member(4, ssn="223-45-6789")),
+            row_parsed(2, member(1), 4),
+            row_parsed(3, member(2, last_name=None), 4),
+            row_parsed(4, member(3, subgroup_id="0042"), 4),
+            row_parsed(5, member(4, ssn="223-45-6789"), 4),
         )
         out = await read_topic(infra.kafka_bootstrap, topics.application_classified, expect=4)
     verdicts = {v["row_number"]: (v["status"], [i["code"] for i in v["issues"]]) for _, v in out}
@@ -103,18 +88,7 @@ async def test_dashboard_projects_upload_progress_without_double_counting(common
         await eventually(lambda: _progress(http, lambda p: p["classified"] == 2))
         assert (await http.get("/uploads/u1")).json()["complete"] is False  # total not known yet
 
-        accepted = UploadAccepted(
-            event_id="u1:accepted",
-            correlation_id="c1",
-            upload_id="u1",
-            group_id="230001",
-            region="CA",
-            group_name="G",
-            file_name="m.xlsx",
-            total_rows=3,
-            actor=ACTOR,
-        )
-        await publish(infra, topics.upload_accepted, accepted)
+        await publish(infra, topics.upload_accepted, accepted(total_rows=3))
         # redelivery of row 2 and the last row
         await publish(infra, topics.application_recorded, recorded(2, "ready"), recorded(4, "rejected"))
         progress = await eventually(lambda: _progress(http, lambda p: p["complete"]))

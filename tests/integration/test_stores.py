@@ -31,8 +31,7 @@ async def db(infra, prefix):
 
 
 async def test_claims_are_found_by_member_and_released_by_application(db):
-    store = MongoReferenceStore(db)
-    await store.create_indexes()
+    store = await MongoReferenceStore.open(db)
     a1, a2 = application_id("up1", 4), application_id("up1", 5)
     b1, b2 = application_id("up2", 4), application_id("up2", 5)
     await store.claim("230001", {"h1": a1, "h2": a2})  # a file's first claims: one field
@@ -56,8 +55,7 @@ async def test_claims_are_found_by_member_and_released_by_application(db):
 
 
 async def test_a_file_classified_again_does_not_undo_an_edit(db):
-    store = MongoReferenceStore(db)
-    await store.create_indexes()
+    store = await MongoReferenceStore.open(db)
     a1, b1 = application_id("up1", 4), application_id("up2", 4)
     await store.claim("230001", {"h1": a1})  # the file
     await store.release_claims({a1}, keep="h9")  # the row edited to another member...
@@ -73,8 +71,7 @@ async def test_a_file_classified_again_does_not_undo_an_edit(db):
 
 
 async def test_applications_of_an_upload_move_together_and_never_backwards(db):
-    store = MongoApplicationStore(db)
-    await store.create_indexes()
+    store = await MongoApplicationStore.open(db)
     fields = {"group_id": "230001", "region": "CA"}
 
     async def record(*verdicts):
@@ -109,8 +106,7 @@ async def test_applications_of_an_upload_move_together_and_never_backwards(db):
 
 
 async def test_the_relay_finds_waiting_outboxes_by_age_and_clearing_one_forgets_it(db):
-    store = MongoApplicationStore(db)
-    await store.create_indexes()
+    store = await MongoApplicationStore.open(db)
     for upload in ("u1", "u2"):
         await store.change(upload, lambda agg, u=upload: agg.record([classified(4, upload_id=u)]), dict)
     assert await store.outboxes_waiting(utcnow()) == []  # verdicts are published by the subscriber itself
@@ -123,8 +119,7 @@ async def test_the_relay_finds_waiting_outboxes_by_age_and_clearing_one_forgets_
 
 
 async def test_saved_applications_come_due_and_a_replaced_note_survives(db):
-    store = MongoApplicationStore(db)
-    await store.create_indexes()
+    store = await MongoApplicationStore.open(db)
     past = utcnow() - timedelta(seconds=1)
     await store.note_expiry("u1-0004", past)
     await store.note_expiry("u1-0005", utcnow() + timedelta(days=1))
@@ -136,8 +131,7 @@ async def test_saved_applications_come_due_and_a_replaced_note_survives(db):
 
 
 async def test_upload_counts_from_older_rows_never_replace_newer_ones(db):
-    models = MongoReadModels(db)
-    await models.create_indexes()
+    models = await MongoReadModels.open(db)
     deps = Deps(models=models)
     await use_cases.project_recorded(deps, [recorded(4)])
     await use_cases.project_lifecycle(deps, [submitted(4)])

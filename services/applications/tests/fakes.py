@@ -26,9 +26,6 @@ class InMemoryApplicationStore:
         """Every application by id, for assertions."""
         return {a: r for doc in self.uploads.values() for a, r in doc["rows"].items()}
 
-    async def create_indexes(self) -> None:
-        """Nothing to index in memory."""
-
     async def get(self, application_id: str) -> Row | None:
         row = self.uploads.get(upload_of(application_id), {"rows": {}})["rows"].get(application_id)
         return {"_id": application_id, **row} if row else None

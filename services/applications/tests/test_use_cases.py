@@ -7,18 +7,16 @@ from functools import partial
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from services.applications import use_cases
+from services.applications import subscribers, use_cases
 from services.applications.settings import ApplicationsSettings
-from services.applications.subscribers import build_router
 from services.applications.tests.fakes import InMemoryApplicationStore
 from services.applications.use_cases import Deps
 from shared.contracts.applications import ApplicationRecorded, LifecycleEvent, ValidateApplication
 from shared.contracts.envelope import Actor, utcnow
 from shared.errors import Conflict, NotFound
-from shared.kafka import make_broker
 from shared.outbox import Relay
 from tests.messages import classified
-from tests.support import member
+from tests.support import collect, member, service_broker
 
 ACTOR = Actor(user_id="broker1", role="broker")
 CLASSIFIED = "enrollment.application-classified.v1"
@@ -28,24 +26,15 @@ CLASSIFIED = "enrollment.application-classified.v1"
 async def service():
     """The service's subscribers on an in-memory broker, and what it published, by topic."""
     store = InMemoryApplicationStore()
-    settings = ApplicationsSettings(app_env="test")
     deps = Deps(store=store, save_for=timedelta(hours=1))
     deps.relay = Relay(store, partial(use_cases.publish_outbox, deps))
-    broker = make_broker(settings, build_router(settings, deps))
-    published: dict[str, list] = {"recorded": [], "lifecycle": [], "validate": []}
-
-    @broker.subscriber("enrollment.application-recorded.v1")
-    async def recorded(msg: ApplicationRecorded):
-        published["recorded"].append(msg)
-
-    @broker.subscriber("enrollment.application-lifecycle.v1")
-    async def lifecycle(msg: LifecycleEvent):
-        published["lifecycle"].append(msg)
-
-    @broker.subscriber("enrollment.validate-application.v1")
-    async def validate(msg: ValidateApplication):
-        published["validate"].append(msg)
-
+    broker = service_broker(ApplicationsSettings(app_env="test"), deps, subscribers)
+    published = collect(
+        broker,
+        recorded=("enrollment.application-recorded.v1", ApplicationRecorded),
+        lifecycle=("enrollment.application-lifecycle.v1", LifecycleEvent),
+        validate=("enrollment.validate-application.v1", ValidateApplication),
+    )
     async with TestKafkaBroker(broker) as br:
         yield br, deps, store, published
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from services.dashboard import use_cases
+from services.dashboard import subscribers, use_cases
 from services.dashboard.settings import DashboardSettings
-from services.dashboard.subscribers import build_router
 from services.dashboard.tests.fakes import InMemoryReadModels
 from services.dashboard.use_cases import Deps
 from shared.contracts.applications import (
@@ -16,54 +15,20 @@ from shared.contracts.applications import (
     ApplicationEdited,
     ApplicationSavedForLater,
     ApplicationSubmitted,
-    MemberSummary,
 )
-from shared.contracts.envelope import Actor
-from shared.contracts.uploads import UploadAccepted
 from shared.errors import NotFound
-from shared.kafka import make_broker
-from tests.messages import group_registered, member_enrolled, recorded
+from tests.messages import MEMBER, accepted, group_registered, lifecycle, member_enrolled, recorded
+from tests.support import service_broker
 
-ACTOR = Actor(user_id="admin1", role="group_admin")
-MEMBER = MemberSummary(first_name="Ana", last_name="Lee", subgroup_id="0001", ssn_last4="6789")
 RECORDED = "enrollment.application-recorded.v1"
 LIFECYCLE = "enrollment.application-lifecycle.v1"
 
 
 @pytest.fixture
 async def dashboard():
-    settings = DashboardSettings(app_env="test")
     deps = Deps(models=InMemoryReadModels())
-    async with TestKafkaBroker(make_broker(settings, build_router(settings, deps))) as br:
+    async with TestKafkaBroker(service_broker(DashboardSettings(app_env="test"), deps, subscribers)) as br:
         yield br, deps
-
-
-def lifecycle(kind, n: int, revision: int, **fields):
-    return kind(
-        event_id=f"u1-{n:04d}:{revision}",
-        correlation_id="c1",
-        application_id=f"u1-{n:04d}",
-        upload_id="u1",
-        group_id="230001",
-        row_number=n,
-        revision=revision,
-        actor=ACTOR,
-        **fields,
-    )
-
-
-def accepted(total: int) -> UploadAccepted:
-    return UploadAccepted(
-        event_id="u1:accepted",
-        correlation_id="c1",
-        upload_id="u1",
-        group_id="230001",
-        region="CA",
-        group_name="G",
-        file_name="m.xlsx",
-        total_rows=total,
-        actor=ACTOR,
-    )
 
 
 async def test_the_book_of_business_counts_enrolled_members(dashboard):

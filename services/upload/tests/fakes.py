@@ -15,9 +15,6 @@ class InMemoryUploadStore:
         self.records: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
 
-    async def create_indexes(self) -> None:
-        """Nothing to index in memory."""
-
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
         self.files[upload_id] = data
         self.records[upload_id] = {"_id": upload_id, **record, "published": False}

@@ -4,18 +4,16 @@ from functools import partial
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from services.upload import use_cases
+from services.upload import subscribers, use_cases
 from services.upload.settings import UploadSettings
-from services.upload.subscribers import build_router
 from services.upload.tests.fakes import InMemoryGroupStore, InMemoryUploadStore
 from services.upload.use_cases import Deps, UploadRequest
 from shared.contracts.envelope import Actor, utcnow
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.errors import Invalid, NotFound
-from shared.kafka import make_broker
 from shared.outbox import Relay
 from tests.messages import group_registered
-from tests.support import member, plain_workbook, workbook
+from tests.support import collect, member, plain_workbook, service_broker, workbook
 
 REQUEST = UploadRequest(
     "230001", "CA", "Golden Gate Bakery", "members.xlsx", Actor(user_id="broker1", role="broker"), "c1"
@@ -25,20 +23,14 @@ REQUEST = UploadRequest(
 @pytest.fixture
 async def service():
     """The service's subscribers on an in-memory broker, and what it published."""
-    settings = UploadSettings(app_env="test")
     deps = Deps(store=InMemoryUploadStore(), groups=InMemoryGroupStore(), max_bytes=10_000_000)
     deps.relay = Relay(deps.store, partial(use_cases.publish_stored, deps))
-    broker = make_broker(settings, build_router(settings, deps))
-    published: dict[str, list] = {"rows": [], "uploads": []}
-
-    @broker.subscriber("enrollment.member-row-parsed.v1")
-    async def rows(msg: MemberRowParsed):
-        published["rows"].append(msg)
-
-    @broker.subscriber("enrollment.upload-accepted.v1")
-    async def uploads(msg: UploadAccepted):
-        published["uploads"].append(msg)
-
+    broker = service_broker(UploadSettings(app_env="test"), deps, subscribers)
+    published = collect(
+        broker,
+        rows=("enrollment.member-row-parsed.v1", MemberRowParsed),
+        uploads=("enrollment.upload-accepted.v1", UploadAccepted),
+    )
     async with TestKafkaBroker(broker) as br:
         yield br, deps, published
 

@@ -1,39 +1,23 @@
 from faststream.kafka import TestKafkaBroker
 
+from services.validation import subscribers
 from services.validation.settings import ValidationSettings
-from services.validation.subscribers import build_router
 from services.validation.tests.fakes import InMemoryReferenceStore
 from services.validation.use_cases import Deps
 from shared.contracts.applications import ApplicationClassified
 from shared.contracts.envelope import Actor
-from shared.contracts.uploads import MemberRowParsed
-from shared.kafka import make_broker
-from tests.messages import group_registered, member_enrolled
-from tests.support import member
+from tests.messages import group_registered, member_enrolled, row_parsed
+from tests.support import member, service_broker
 
 ACTOR = Actor(user_id="admin1", role="group_admin")
 ROWS = "enrollment.member-row-parsed.v1"
-
-
-def parsed(upload_id: str, n: int, cells: dict, total: int) -> MemberRowParsed:
-    return MemberRowParsed(
-        event_id=f"{upload_id}:row:{n}",
-        correlation_id="c1",
-        upload_id=upload_id,
-        group_id="230001",
-        region="CA",
-        row_number=n,
-        cells=cells,
-        total_rows=total,
-        actor=ACTOR,
-    )
 
 
 async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_members():
     settings = ValidationSettings(app_env="test")
     store = InMemoryReferenceStore()
     deps = Deps(store=store, pii_key=settings.pii_hash_key.get_secret_value())
-    broker = make_broker(settings, build_router(settings, deps))
+    broker = service_broker(settings, deps, subscribers)
     out: list[ApplicationClassified] = []
 
     @broker.subscriber("enrollment.application-classified.v1")
@@ -45,10 +29,10 @@ async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_mem
         await br.publish(group_registered(name="G"), "reference.group-registered.v1")
         await br.publish(member_enrolled("223456789", key), "reference.member-enrolled.v1")
         rows = [member(1), member(2, ssn="12"), member(3, ssn="223-45-6789")]
-        await br.publish(parsed("u1", 4, rows[0], 3), ROWS)
-        await br.publish(parsed("u1", 5, rows[1], 3), ROWS)
+        await br.publish(row_parsed(4, rows[0], 3, "u1"), ROWS)
+        await br.publish(row_parsed(5, rows[1], 3, "u1"), ROWS)
         assert out == []  # the file is not complete yet
-        await br.publish(parsed("u1", 6, rows[2], 3), ROWS)
+        await br.publish(row_parsed(6, rows[2], 3, "u1"), ROWS)
         assert [(m.application_id, m.status) for m in out] == [
             ("u1-0004", "ready"),
             ("u1-0005", "error"),
@@ -56,10 +40,10 @@ async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_mem
         ]
         assert store.staged == {}  # rows with personal data are not kept once classified
 
-        await br.publish(parsed("u1", 6, rows[2], 3), ROWS)  # a late redelivery
+        await br.publish(row_parsed(6, rows[2], 3, "u1"), ROWS)  # a late redelivery
         assert len(out) == 3 and store.staged == {}
 
-        await br.publish(parsed("u2", 4, member(1), 1), ROWS)  # the same member in another file
+        await br.publish(row_parsed(4, member(1), 1, "u2"), ROWS)  # the same member in another file
     assert out[-1].application_id == "u2-0004" and out[-1].status == "rejected"
     assert [i.code for i in out[-1].issues] == ["already_pending"]
     assert all(m.correlation_id == "c1" and m.actor == ACTOR for m in out)
