@@ -36,6 +36,7 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         record.correlation_id = correlation_id.get()
+        record.__dict__.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
         return True
 
 

@@ -164,7 +164,8 @@ CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}")
 
 
 class CorrelationMiddleware:
-    """Sets the correlation id for the request's log lines (and for what it publishes)."""
+    """Sets the correlation id for the request's log lines (and for what it
+    publishes), and answers it in the ``X-Correlation-Id`` header."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -173,8 +174,16 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = dict(scope["headers"]).get(b"x-correlation-id", b"").decode("latin-1")
-        with correlated(given if CORRELATION_ID.fullmatch(given) else new_id()):
-            await self.app(scope, receive, send)
+        value = given if CORRELATION_ID.fullmatch(given) else new_id()
+
+        async def send_with_id(message) -> None:
+            # The caller gets the id back: support finds the request's log lines by it.
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-correlation-id", value.encode())]
+            await send(message)
+
+        with correlated(value):
+            await self.app(scope, receive, send_with_id)
 
 
 async def caller(

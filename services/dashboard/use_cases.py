@@ -42,6 +42,7 @@ async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
     """A new upload: its group, file name and how many rows it has."""
     for event in events:
         await deps.models.set_upload(event.upload_id, domain.upload_document(event))
+        log.info("upload %s of group %s: %d rows expected", event.upload_id, event.group_id, event.total_rows)
 
 
 async def project_recorded(deps: Deps, events: list[ApplicationRecorded]) -> None:
@@ -65,6 +66,7 @@ async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: b
     for upload_id, incoming in by_upload(changes).items():
         group_id = incoming[0][1]["group_id"]
         rows, version = await deps.models.merge_rows(upload_id, group_id, incoming)
+        log.debug("upload %s: %d change(s), rows at version %d", upload_id, len(incoming), version)
         await deps.models.set_counts(upload_id, group_id, domain.status_counts(rows), version)
         if saved:
             await deps.models.keep_saved(*domain.saved_changes(rows, [a for a, _ in incoming]))

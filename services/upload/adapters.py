@@ -5,7 +5,7 @@ in-memory fakes for unit tests are in ``tests/fakes.py``."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,12 +39,16 @@ class GroupStore(Protocol):
 class MongoUploadStore(MongoStore):
     """Files in GridFS (file id = upload id), one record per upload in ``uploads``."""
 
+    # The relay looks for unpublished uploads every half minute: by index, not by reading them all.
+    INDEXES: ClassVar = {"uploads": [[("published", 1), ("received_at", 1)]]}
+
     def __init__(self, db: AsyncDatabase) -> None:
         super().__init__(db)
         self._uploads = db["uploads"]
         self._files = FileBucket(db, "upload_files")
 
     async def create_indexes(self) -> None:
+        await super().create_indexes()
         await self._files.create_indexes()
 
     async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:

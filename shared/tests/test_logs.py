@@ -62,5 +62,5 @@ async def test_an_http_request_carries_the_callers_correlation_id_or_a_new_one()
         given = await http.get("/id", headers={"X-Correlation-Id": "req-42"})
         hostile = await http.get("/id", headers={"X-Correlation-Id": "x" * 500})
         none = await http.get("/id")
-    assert given.json()["id"] == "req-42"
+    assert given.json()["id"] == "req-42" and given.headers["x-correlation-id"] == "req-42"
     assert len(hostile.json()["id"]) == 32 and none.json()["id"] != hostile.json()["id"]

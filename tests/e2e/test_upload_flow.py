@@ -2,6 +2,7 @@
 as its own process on the real servers."""
 
 import io
+import json
 
 import httpx
 import pytest
@@ -67,6 +68,12 @@ async def test_an_upload_reaches_complete_with_the_right_counts(sign_in, ready_s
     ssns = [r["ssn"] for r in rows if r.get("ssn") and len(r["ssn"]) == 11]
     logs = "".join(p.read_text(errors="replace") for p in ready_stack.log_dir.glob("*.log"))
     assert not [s for s in ssns if s in logs or s.replace("-", "") in logs]
+    # The upload's correlation id (answered to the caller) leads to its lines in
+    # every service it went through, each a JSON object naming its service.
+    correlation = answer.headers["x-correlation-id"]
+    lines = [json.loads(line) for line in logs.splitlines() if correlation in line]
+    assert {"upload", "validation", "dashboard"} <= {line["service"] for line in lines}
+    assert all(correlation in line["correlation_id"] for line in lines)  # a batch may hold several uploads
     client = make_client(infra.mongodb_uri)
     try:
         dashboard = client["dashboard"]

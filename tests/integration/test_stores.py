@@ -10,6 +10,7 @@ from services.applications.adapters import MongoApplicationStore
 from services.dashboard import use_cases
 from services.dashboard.adapters import MongoReadModels
 from services.dashboard.use_cases import Deps
+from services.upload.adapters import MongoUploadStore
 from services.validation.adapters import MongoReferenceStore
 from shared.contracts.applications import application_id
 from shared.contracts.envelope import Actor, utcnow
@@ -143,3 +144,14 @@ async def test_upload_counts_from_older_rows_never_replace_newer_ones(db):
     assert (await models.upload("u1"))["submitted"] == 1
     # Saved-for-later and the transaction history follow the rows.
     assert [t["_id"] for t in (await models.transactions_page("230001", 1, 25))[0]] == ["ME-TEST-0004"]
+
+
+async def test_the_upload_relay_finds_uploads_stored_but_not_published(db):
+    store = await MongoUploadStore.open(db)
+    received = utcnow() - timedelta(minutes=5)
+    for upload_id in ("up1", "up2"):
+        await store.save(upload_id, "m.xlsx", b"PK..", {"group_id": "230001", "received_at": received})
+    await store.mark_published("up1")
+    assert await store.outboxes_waiting(utcnow()) == ["up2"]
+    assert await store.outboxes_waiting(received - timedelta(seconds=1)) == []  # too young for the relay
+    assert await store.read_file("up2") == b"PK.."
