@@ -5,25 +5,57 @@ so one upload can be followed through every service's log.
 The correlation id lives in a context variable: the HTTP middleware sets it
 from the ``X-Correlation-Id`` header (the gateway makes one per request), the
 Kafka middleware from the messages' ``correlation_id`` header, and a filter
-copies it onto every record. Nothing here logs message contents: members'
-personal data never reaches a log line.
+copies it onto every record. Nothing here logs message contents, and the formatter
+takes out of exception texts what a user may have typed (SSN- and date-like
+text, pydantic's echo of an invalid input).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
+from pydantic import ValidationError
 from pythonjsonlogger.json import JsonFormatter
+
+from .pii import redact
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 FIELDS = "{asctime}{levelname}{name}{message}"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """JSON lines that never quote what a message or a user carried: a
+    pydantic validation error is reduced to where and what kind (never its
+    input), any other exception's text and the message lose what looks like
+    an SSN or a date (``shared.pii.redact``). Chained causes are left out."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        kind, exc, tb = ei
+        frames = "".join(traceback.format_tb(tb))
+        return f"Traceback (most recent call last):\n{frames}{kind.__qualname__}: {describe(exc)}"
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(log_data.get("message"), str):
+            log_data["message"] = redact(log_data["message"])
+        return log_data
+
+
+def describe(exc: BaseException | None) -> str:
+    """An exception's text without the data it may quote."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['type']}"
+            for e in exc.errors(include_input=False, include_url=False, include_context=False)
+        )
+    return redact(str(exc))
 
 
 class ContextFilter(logging.Filter):
@@ -43,7 +75,7 @@ class ContextFilter(logging.Filter):
 def json_handler(service: str, stream: TextIO = sys.stderr) -> logging.Handler:
     """A handler that writes each record as one JSON object per line, with the service and correlation id."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter(FIELDS, style="{", rename_fields=RENAMED))
+    handler.setFormatter(RedactingJsonFormatter(FIELDS, style="{", rename_fields=RENAMED))
     handler.addFilter(ContextFilter(service))
     return handler
 

@@ -3,10 +3,10 @@ announces the change keeps the announcement *in the same write* as the
 change, and a relay publishes it afterwards and clears it.
 
 So a change is never announced without having happened (the write comes
-first) nor left unannounced (the relay finds what a crash left behind: at
-start and then periodically). An entry may be published twice (the
-process stopped after publishing, before clearing), never lost: event ids
-are deterministic, so consumers recognise the second copy.
+first) nor left unannounced (the relay finds what a crash or an outage left
+behind, periodically). An entry may be published twice (the process stopped
+after publishing, before clearing), never lost: event ids are deterministic,
+so consumers recognise the second copy.
 
 A service's store says where its outboxes are (:class:`OutboxStore`): the
 applications service keeps the entries in the upload's document beside the
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .contracts.envelope import Envelope, utcnow
 from .contracts.topics import TOPIC_OF
-from .logs import correlated
 
 log = logging.getLogger(__name__)
 
@@ -49,44 +49,49 @@ class OutboxStore(Protocol):
 
 class Relay:
     """Publishes outboxes: right after a use case wrote one (``flush``), and
-    whatever is left over (``round``, which the service runs at start and then
-    periodically: outboxes older than ``grace``, so a flush in progress is
-    left alone).
+    whatever is left over (``round``, which the service runs periodically:
+    outboxes older than ``grace``, so a flush in progress is left alone).
 
     ``deliver(outbox_id)`` publishes one outbox's entries and clears them. One
-    delivery runs at a time in a process, so a document's entries go out in
-    the order they were written."""
+    delivery of an outbox runs at a time in a process, so a document's
+    entries go out in the order they were written; different outboxes go out
+    side by side. A delivery that takes longer than ``timeout`` (Kafka is
+    away) is given up and left for a later round: the caller is not held."""
 
     def __init__(
         self,
         store: OutboxStore,
         deliver: Callable[[str], Awaitable[Any]],
         grace: timedelta = timedelta(seconds=10),
+        timeout: float = 5.0,
     ) -> None:
         self.store = store
         self.deliver = deliver
         self.grace = grace
-        self._started = False
-        self._lock = asyncio.Lock()
+        self.timeout = timeout
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: Counter[str] = Counter()
 
-    async def flush(self, outbox_id: str, correlation_id: str | None = None) -> bool:
-        """Publish one outbox now. A failure is logged and left for the relay's
-        next round (the change itself is durable); returns whether it went out."""
-        async with self._lock:
-            try:
-                await self.deliver(outbox_id)
-                return True
-            except Exception:
-                with correlated(correlation_id):
-                    log.warning("outbox %s not published yet; the relay will retry", outbox_id, exc_info=True)
-                return False
+    async def flush(self, outbox_id: str) -> bool:
+        """Publish one outbox now. A failure is logged and left for a later
+        round (the change itself is durable); returns whether it went out."""
+        lock = self._locks.setdefault(outbox_id, asyncio.Lock())
+        self._holders[outbox_id] += 1
+        try:
+            async with lock:
+                await asyncio.wait_for(self.deliver(outbox_id), self.timeout)
+            return True
+        except Exception as exc:  # TimeoutError too: given up, the relay retries
+            log.warning("outbox %s not published yet (%s); the relay will retry", outbox_id, type(exc).__name__)
+            return False
+        finally:
+            self._holders[outbox_id] -= 1
+            if not self._holders[outbox_id]:
+                del self._holders[outbox_id], self._locks[outbox_id]
 
     async def round(self) -> int:
-        """Publish every outbox left over; how many went out. The first round
-        after start takes them all: whatever is there, the last run left."""
-        cutoff = utcnow() - (self.grace if self._started else timedelta(0))
-        self._started = True
-        waiting = await self.store.outboxes_waiting(cutoff)
+        """Publish every outbox left over; how many went out."""
+        waiting = await self.store.outboxes_waiting(utcnow() - self.grace)
         delivered = [await self.flush(outbox_id) for outbox_id in waiting]
         if waiting:
             log.info("relay published %d of %d waiting outbox(es)", sum(delivered), len(waiting))

@@ -26,3 +26,15 @@ def ssn_hash(digits: str, key: str) -> str:
 
 def last4(digits: str | None) -> str | None:
     return digits[-4:] if digits else None
+
+
+# What could be an SSN or a date (of birth) in free text. Nine digits next to
+# hex digits are left alone: they are a part of an id (upload ids are hex).
+_SSN_LIKE = re.compile(r"(?<![\dA-Fa-f-])\d{3}-?\d{2}-?\d{4}(?![\dA-Fa-f-])")
+_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})(?!\d)")
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like an SSN or a date replaced, for
+    log lines that may quote what a user typed (an exception's message)."""
+    return _DATE_LIKE.sub("[date]", _SSN_LIKE.sub("[ssn]", text))

@@ -140,11 +140,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(422, readable(exc.errors()), "invalid_request")
 
-    @app.exception_handler(Exception)
-    async def failed(request: Request, exc: Exception) -> JSONResponse:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, INTERNAL, "internal_error")
-
 
 def error_response(status: int, detail: str, code: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
@@ -165,7 +160,9 @@ CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}")
 
 class CorrelationMiddleware:
     """Sets the correlation id for the request's log lines (and for what it
-    publishes), and answers it in the ``X-Correlation-Id`` header."""
+    publishes), and answers it in the ``X-Correlation-Id`` header. A failure
+    no handler took is logged here, with that id, and answered as a 500 with
+    the one error body (Starlette's outer error handler never sees it)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -175,15 +172,23 @@ class CorrelationMiddleware:
             return await self.app(scope, receive, send)
         given = dict(scope["headers"]).get(b"x-correlation-id", b"").decode("latin-1")
         value = given if CORRELATION_ID.fullmatch(given) else new_id()
+        started = False
 
         async def send_with_id(message) -> None:
+            nonlocal started
             # The caller gets the id back: support finds the request's log lines by it.
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), (b"x-correlation-id", value.encode())]
             await send(message)
 
         with correlated(value):
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                log.error("%s %s failed", scope["method"], scope["path"], exc_info=exc)
+                if not started:
+                    await error_response(500, INTERNAL, "internal_error")(scope, receive, send_with_id)
 
 
 async def caller(

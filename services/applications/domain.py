@@ -56,7 +56,7 @@ MOVES = {
     "submit": Move(("ready", "saved"), "submitted", "Only ready applications can be submitted; fix its errors first."),
     "expire": Move(("saved",), "expired", "Only saved applications expire."),
 }
-# Validation's verdict on an edit moves a validating application on.
+# The cells a user may change: the template's columns.
 EDITABLE_FIELDS = frozenset(c.key for c in COLUMNS)
 # Crockford's alphabet: no I, L, O or U to misread.
 CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -91,6 +91,16 @@ class UploadApplications:
             raise NotFound("application_not_found", f"Application {application_id} not found.")
         return {"_id": application_id, **row}
 
+    def file_rows(self, application_id: str) -> list[FileRow]:
+        """The other open applications of the file, for the rules that look across rows."""
+        others = [o for o in self.with_status(*OPEN_STATUSES) if o["_id"] != application_id]
+        return [FileRow(application_id=o["_id"], row_number=o["row_number"], cells=o["cells"]) for o in others]
+
+    def with_file_rows(self, command: dict[str, Any]) -> dict[str, Any]:
+        """A ValidateApplication as the outbox keeps it, completed with the file's other rows."""
+        rows = [r.model_dump(mode="json") for r in self.file_rows(command["application_id"])]
+        return {**command, "file_rows": rows}
+
     def with_status(self, *statuses: str) -> list[Row]:
         found = [{"_id": a, **r} for a, r in self.rows.items() if r["status"] in statuses]
         return sorted(found, key=lambda a: a["row_number"])
@@ -112,7 +122,9 @@ class UploadApplications:
             raise Invalid("unknown_fields", f"Unknown field(s): {', '.join(unknown)}.")
         cleaned = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in cells.items()}
         moved = self._move("edit", self.get(application_id), {"cells": cleaned, "issues": []})
-        others = [o for o in self.with_status(*OPEN_STATUSES) if o["_id"] != moved["_id"]]
+        # The other rows of the file travel with the command, but are not kept
+        # in the outbox (up to 249 rows' cells, for every edit): the relay adds
+        # them when it publishes (``with_file_rows``), from the file as it is then.
         self.events.append(
             ValidateApplication(
                 **_envelope(moved, "validate"),
@@ -122,9 +134,7 @@ class UploadApplications:
                 region=moved["region"],
                 row_number=moved["row_number"],
                 cells=cleaned,
-                file_rows=[
-                    FileRow(application_id=o["_id"], row_number=o["row_number"], cells=o["cells"]) for o in others
-                ],
+                file_rows=[],
                 revision=moved["revision"],
                 actor=actor,
             )

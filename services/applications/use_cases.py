@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 
 from shared.contracts.applications import ApplicationClassified, by_upload, is_application_id, upload_of
 from shared.contracts.envelope import Actor, utcnow
-from shared.errors import NotFound, must_exist
+from shared.errors import Conflict, NotFound, must_exist
 from shared.kafka import Outlet
 from shared.outbox import Relay
 
 from .adapters import ApplicationStore
-from .domain import Row, UploadApplications, check_agreement
+from .domain import Row, UploadApplications, check_agreement, refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,9 +73,13 @@ async def edit(deps: Deps, application_id: str, cells: dict[str, str | None], ac
 async def save_for_later(deps: Deps, application_id: str, actor: Actor, now: datetime | None = None) -> Row:
     """Kept for ``save_for`` (30 days), then the sweep expires it."""
     expires_at = (now or utcnow()) + deps.save_for
-    # The due date is noted first: a note whose application did not move (or
-    # moved on) is dropped by the sweep, while a saved application without
-    # its note would never expire.
+    # Refused before anything is written: a refused save must not move the
+    # date of an application saved already.
+    if reason := refusal("save", await view(deps, application_id)):
+        raise Conflict("cannot_save", reason)
+    # The due date is noted before the save: a note whose application did not
+    # move (or moved on) is dropped by the sweep, while a saved application
+    # without its note would never expire.
     await deps.store.note_expiry(application_id, expires_at)
     return await _act(deps, application_id, lambda agg: agg.save(application_id, actor, expires_at))
 
@@ -108,6 +112,11 @@ async def expire_due(deps: Deps, now: datetime | None = None) -> int:
     for upload_id, pairs in by_upload(notes).items():
         due = {app_id for app_id, _ in pairs}
         expired += await _act_on_upload(deps, upload_id, lambda agg, due=due: agg.expire(due, now))
+        # Saved again since (a note that lost a race with the save it was
+        # for): noted anew with the date the application holds.
+        for app in (await deps.store.upload(upload_id)).with_status("saved"):
+            if app["_id"] in due and app["expires_at"] > now:
+                await deps.store.note_expiry(app["_id"], app["expires_at"])
     # Expired or moved on: the notes are done with (a note replaced meanwhile stays).
     await deps.store.forget_expiry(notes)
     if expired:
@@ -137,9 +146,18 @@ async def read_agreement(deps: Deps, application_id: str) -> bytes:
 async def publish_outbox(deps: Deps, upload_id: str) -> None:
     """What the relay does for one upload: publish its waiting events, then clear them."""
     entries = await deps.store.outbox(upload_id)
-    if entries:
-        await deps.outlet.send_entries(entries)
-        await deps.store.clear_outbox(upload_id, {e["event_id"] for e in entries})
+    if not entries:
+        return
+    if any(e["message"]["type"] == "ValidateApplication" for e in entries):
+        upload = await deps.store.upload(upload_id)
+        entries = [
+            {**e, "message": upload.with_file_rows(e["message"])}
+            if e["message"]["type"] == "ValidateApplication"
+            else e
+            for e in entries
+        ]
+    await deps.outlet.send_entries(entries)
+    await deps.store.clear_outbox(upload_id, {e["event_id"] for e in entries})
 
 
 async def _act(deps: Deps, application_id: str, decide: Callable[[UploadApplications], T]) -> T:

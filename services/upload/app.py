@@ -26,7 +26,7 @@ NAME = "upload"
 async def open_stores(deps: Deps, settings: Settings, db: AsyncDatabase) -> None:
     deps.store, deps.groups = await MongoUploadStore.open(db), await MongoGroupStore.open(db)
     grace = timedelta(seconds=settings.outbox_grace_seconds)
-    deps.relay = Relay(deps.store, partial(use_cases.publish_stored, deps), grace)
+    deps.relay = Relay(deps.store, partial(use_cases.publish_stored, deps), grace, timeout=60)
 
 
 async def health(deps: Deps) -> dict:

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -94,7 +95,8 @@ def build_error_report(group: TemplateGroup, region: str, applications: list[dic
     for row, app in enumerate(applications, start=FIRST_DATA_ROW):
         for i, column in enumerate(columns_for(region), start=1):
             if (value := app["cells"].get(column.key)) is not None:
-                ws.cell(row, i, value)
+                # Control characters a worksheet cannot hold (typed in an edit) are left out.
+                ws.cell(row, i, ILLEGAL_CHARACTERS_RE.sub("", value))
         for column_header, messages in _messages_by_column(app["issues"]).items():
             cell = ws.cell(row, index_of.get(column_header, 1))
             cell.fill = ERROR_FILL

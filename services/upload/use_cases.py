@@ -33,6 +33,8 @@ class Deps:
     relay: Relay | None = None  # publishes uploads left unpublished
     max_bytes: int = 2 * 1024 * 1024
     max_members: int = 250
+    # How long an upload's answer waits for Kafka; after that the relay publishes it.
+    publish_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,17 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> Uplo
         "total_rows": len(sheet.rows),
         "received_at": utcnow(),
     }
-    # Stored unpublished: should publishing fail, the relay publishes it from the file.
+    # The stored upload is the commitment: from here on it is published, now
+    # or, should Kafka fail or be slow, by the relay from the stored file.
     await deps.store.save(upload_id, request.file_name, data, record)
-    accepted = await _publish(deps, upload_id, record, sheet.rows)
-    log.info("upload %s accepted: %d rows for group %s", upload_id, len(sheet.rows), request.group_id)
+    accepted, rows = upload_messages(upload_id, record, sheet.rows)
+    try:
+        await asyncio.wait_for(_publish(deps, upload_id, accepted, rows), deps.publish_timeout)
+    except Exception as exc:  # TimeoutError too
+        log.warning(
+            "upload %s stored; publishing failed (%s): the relay will publish it", upload_id, type(exc).__name__
+        )
+    log.info("upload %s accepted: %d rows for group %s", upload_id, len(rows), request.group_id)
     return accepted
 
 
@@ -75,14 +84,15 @@ async def publish_stored(deps: Deps, upload_id: str) -> None:
     """What the relay does for an upload left unpublished: publish it again from the stored file."""
     record = await deps.store.get(upload_id)
     data = await deps.store.read_file(upload_id)
-    rows = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
-    await _publish(deps, upload_id, record, rows)
+    parsed = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
+    await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed))
 
 
-async def _publish(deps: Deps, upload_id: str, record: dict[str, Any], rows: list[ParsedRow]) -> UploadAccepted:
-    """The upload event, then every row, then the record marked published.
-    Event ids are deterministic, so publishing again after a crash is
-    recognised downstream as a redelivery."""
+def upload_messages(
+    upload_id: str, record: dict[str, Any], rows: list[ParsedRow]
+) -> tuple[UploadAccepted, list[MemberRowParsed]]:
+    """The upload event and one message per row, with deterministic event ids:
+    publishing again after a crash is recognised downstream as a redelivery."""
     actor = Actor.model_validate(record["actor"])
     common = {"correlation_id": record["correlation_id"], "upload_id": upload_id, "actor": actor}
     accepted = UploadAccepted(
@@ -94,8 +104,7 @@ async def _publish(deps: Deps, upload_id: str, record: dict[str, Any], rows: lis
         file_name=record["file_name"],
         total_rows=len(rows),
     )
-    await deps.outlet.send([accepted])
-    await deps.outlet.send(
+    return accepted, [
         MemberRowParsed(
             **common,
             event_id=f"{upload_id}:row:{row.row_number}",
@@ -106,9 +115,14 @@ async def _publish(deps: Deps, upload_id: str, record: dict[str, Any], rows: lis
             total_rows=len(rows),
         )
         for row in rows
-    )
+    ]
+
+
+async def _publish(deps: Deps, upload_id: str, accepted: UploadAccepted, rows: list[MemberRowParsed]) -> None:
+    """The upload event, then every row, then the record marked published."""
+    await deps.outlet.send([accepted])
+    await deps.outlet.send(rows)
     await deps.store.mark_published(upload_id)
-    return accepted
 
 
 async def upload_record(deps: Deps, upload_id: str) -> dict[str, Any]:

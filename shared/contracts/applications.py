@@ -16,7 +16,6 @@ T = TypeVar("T")
 ApplicationStatus = Literal["ready", "error", "rejected"]
 # Where an application is in its life; the first three are validation's verdicts.
 LifecycleStatus = Literal["ready", "error", "rejected", "validating", "saved", "submitted", "deleted", "expired"]
-VERDICTS: tuple[str, ...] = get_args(ApplicationStatus)
 STATUSES: tuple[str, ...] = get_args(LifecycleStatus)
 # Statuses in which an application can still go on (and holds its member).
 OPEN_STATUSES = ("ready", "error", "rejected", "validating", "saved")

@@ -64,3 +64,57 @@ async def test_an_http_request_carries_the_callers_correlation_id_or_a_new_one()
         none = await http.get("/id")
     assert given.json()["id"] == "req-42" and given.headers["x-correlation-id"] == "req-42"
     assert len(hostile.json()["id"]) == 32 and none.json()["id"] != hostile.json()["id"]
+
+
+def test_exceptions_and_messages_lose_what_a_user_typed_but_keep_ids():
+    from pydantic import BaseModel
+
+    from shared.contracts.uploads import MemberRowParsed
+
+    class Row(BaseModel):
+        row: MemberRowParsed
+
+    out = io.StringIO()
+    logger = logging.getLogger("test.logs.redact")
+    logger.addHandler(json_handler("validation", out))
+    cells = {"first_name": "Ann", "ssn": "123-45-6789", "date_of_birth": "1988-06-15"}
+    try:
+        try:
+            Row.model_validate({"row": {"upload_id": "u1", "cells": cells, "row_number": "x"}})
+        except Exception:
+            logger.warning("batch failed", exc_info=True)
+        typed = {"ssn": "123456789", "born": "06/15/1988", "cell": cells["ssn"]}
+        try:
+            raise ValueError("{cell} cannot be used in worksheets; born {born}, ssn {ssn}".format(**typed))
+        except ValueError:
+            logger.exception("report for upload 4f3a9876543210bcde0000aa failed")
+    finally:
+        logger.handlers.clear()
+    text = out.getvalue()
+    for personal in ("Ann", "123-45-6789", "1988-06-15", "06/15/1988", "123456789"):
+        assert personal not in text, personal
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert "row.row_number: int_parsing" in first["exc_info"] and "Traceback" in first["exc_info"]
+    assert "[ssn]" in second["exc_info"] and "[date]" in second["exc_info"]
+    assert "4f3a9876543210bcde0000aa" in second["message"]  # an id is not an SSN
+
+
+async def test_a_failure_no_handler_took_is_a_500_with_the_error_body_and_the_correlation_id(caplog):
+    from fastapi import APIRouter
+
+    from shared.service import Service, create_service_app
+
+    routes = APIRouter()
+
+    @routes.get("/boom")
+    async def boom() -> dict:
+        raise RuntimeError("a bug")
+
+    app = create_service_app(Service("test", InfraSettings(app_env="test"), None, routes))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        with caplog.at_level(logging.ERROR):
+            answer = await http.get("/boom", headers={"X-Correlation-Id": "req-500"})
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert answer.headers["x-correlation-id"] == "req-500"
+    (failure,) = [r for r in caplog.records if r.exc_info]
+    assert failure.getMessage() == "GET /boom failed" and failure.exc_info[1].args == ("a bug",)

@@ -106,14 +106,24 @@ async def test_a_saved_application_expires_after_its_time_and_says_so(service):
     assert [e.type for e in published["lifecycle"]] == ["ApplicationSavedForLater", "ApplicationExpired"]
 
 
-async def test_a_note_replaced_by_a_later_save_survives_the_sweep(service):
+async def test_a_refused_save_leaves_the_saved_applications_date_alone(service):
     br, deps, store, _ = service
     await br.publish_batch(classified(4, status="error"), topic=CLASSIFIED)
-    first = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
-    await use_cases.edit(deps, "u1-0004", member(4), ACTOR)
-    await br.publish_batch(classified(4, revision=3, status="error"), topic=CLASSIFIED)
-    # The sweep finds the first note due while the application is saved again.
-    notes = await store.due_for_expiry(first["expires_at"])
-    later = await use_cases.save_for_later(deps, "u1-0004", ACTOR, now=utcnow() + timedelta(minutes=5))
-    await store.forget_expiry(notes)
-    assert store.expiries == {"u1-0004": later["expires_at"]}
+    saved = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
+    with pytest.raises(Conflict):
+        await use_cases.save_for_later(deps, "u1-0004", ACTOR, now=utcnow() + timedelta(days=10))
+    assert store.expiries == {"u1-0004": saved["expires_at"]}
+    assert await use_cases.expire_due(deps, now=saved["expires_at"]) == 1
+
+
+async def test_the_sweep_keeps_an_application_saved_again_due_at_its_own_date(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4, status="error"), topic=CLASSIFIED)
+    saved = await use_cases.save_for_later(deps, "u1-0004", ACTOR)
+    # A note that lost a race with the save it was for: due earlier than the
+    # date the application holds.
+    await store.note_expiry("u1-0004", saved["expires_at"] - timedelta(minutes=30))
+    assert await use_cases.expire_due(deps, now=saved["expires_at"] - timedelta(minutes=1)) == 0
+    assert store.expiries == {"u1-0004": saved["expires_at"]}  # noted anew, not forgotten
+    assert await use_cases.expire_due(deps, now=saved["expires_at"]) == 1
+    assert published["lifecycle"][-1].type == "ApplicationExpired"

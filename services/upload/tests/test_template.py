@@ -122,3 +122,13 @@ def test_error_report_highlights_each_bad_cell_with_its_message():
     # the report is a template again: it can be fixed and uploaded as it is
     sheet = parse_workbook(data, 250)
     assert sheet.group_id == "230001" and [r.cells["zip"] for r in sheet.rows] == ["9461", "94612"]
+
+
+def test_error_report_leaves_out_characters_a_worksheet_cannot_hold():
+    from services.upload.template import build_error_report
+    from tests.support import member
+
+    apps = [{"row_number": 4, "cells": member(1, ssn="123-45-678\x0b9"), "issues": []}]
+    ws = load_workbook(io.BytesIO(build_error_report(GROUP, "CA", apps)))[MEMBERS_SHEET]
+    headers = [c.header for c in columns_for("CA")]
+    assert ws.cell(FIRST_DATA_ROW, headers.index("SSN") + 1).value == "123-45-6789"

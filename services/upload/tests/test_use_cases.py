@@ -83,3 +83,22 @@ async def test_templates_come_from_the_groups_projection(service):
     with pytest.raises(Invalid) as wrong:
         await use_cases.template(deps, "230077", "CA")
     assert "Choose HI" in wrong.value.detail
+
+
+class Down:
+    """An outlet whose broker does not answer."""
+
+    async def send(self, messages):
+        raise ConnectionError("broker down")
+
+
+async def test_an_upload_stored_while_kafka_is_away_is_accepted_and_the_relay_publishes_it(service):
+    _, deps, published = service
+    working, deps.outlet = deps.outlet, Down()
+    accepted = await use_cases.accept_upload(deps, REQUEST, workbook([member(1)]))
+    assert deps.store.records[accepted.upload_id]["published"] is False and published["rows"] == []
+    deps.outlet = working
+    deps.store.records[accepted.upload_id]["received_at"] -= timedelta(minutes=5)  # old enough for the relay
+    assert await deps.relay.round() == 1
+    assert [m.event_id for m in published["rows"]] == [f"{accepted.upload_id}:row:4"]
+    assert deps.store.records[accepted.upload_id]["published"] is True
