@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from shared.service import CallerDep, CorrelationDep, deps_of
 
 from . import use_cases
+from .domain import safe_file_name
 from .use_cases import Deps, UploadRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,9 +46,9 @@ async def upload(
     """Store a mass-enrollment workbook and publish its rows."""
     # Read one byte past the limit: enough to know the file is too large.
     data = await file.read(deps.max_bytes + 1)
-    request = UploadRequest(group_id, region, group_name, file.filename or "upload.xlsx", actor, correlation_id)
-    accepted = await use_cases.accept_upload(deps, request, data)
-    return {"upload_id": accepted.upload_id, "total_rows": accepted.total_rows}
+    request = UploadRequest(group_id, region, group_name, safe_file_name(file.filename), actor, correlation_id)
+    accepted, notices = await use_cases.accept_upload(deps, request, data)
+    return {"upload_id": accepted.upload_id, "total_rows": accepted.total_rows, "notices": notices}
 
 
 @routes.get("/uploads/{upload_id}")

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -51,6 +51,16 @@ class TemplateGroup:
     name: str
     region: str
     subgroup_ids: tuple[str, ...]
+
+
+def put_text(ws: Worksheet, row: int, column: int, value: str) -> Cell:
+    """A cell holding ``value`` as text: never a formula, whatever it starts
+    with (``=cmd|...``, ``=HYPERLINK(...)`` typed by a user or sent as a
+    group's name), and without the control characters a worksheet cannot hold."""
+    cell = ws.cell(row, column)
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
+    return cell
 
 
 def build_template(group: TemplateGroup, region: str) -> bytes:
@@ -95,8 +105,7 @@ def build_error_report(group: TemplateGroup, region: str, applications: list[dic
     for row, app in enumerate(applications, start=FIRST_DATA_ROW):
         for i, column in enumerate(columns_for(region), start=1):
             if (value := app["cells"].get(column.key)) is not None:
-                # Control characters a worksheet cannot hold (typed in an edit) are left out.
-                ws.cell(row, i, ILLEGAL_CHARACTERS_RE.sub("", value))
+                put_text(ws, row, i, value)
         for column_header, messages in _messages_by_column(app["issues"]).items():
             cell = ws.cell(row, index_of.get(column_header, 1))
             cell.fill = ERROR_FILL
@@ -121,7 +130,7 @@ def _members_sheet(ws: Worksheet, lists: Worksheet, group: TemplateGroup, region
     stamp = {"group_id": group.group_id, "group_name": group.name, "region": region, "version": TEMPLATE_VERSION}
     for i, (key, label) in enumerate(STAMP_LABELS.items()):
         label_cell = ws.cell(STAMP_ROW, 2 * i + 1, label)
-        value_cell = ws.cell(STAMP_ROW, 2 * i + 2, stamp[key])
+        value_cell = put_text(ws, STAMP_ROW, 2 * i + 2, stamp[key])
         label_cell.font = Font(bold=True)
         for cell in (label_cell, value_cell):
             cell.fill = STAMP_FILL
@@ -162,7 +171,7 @@ def _validation(column: Column, group: TemplateGroup, lists: Worksheet, index: i
         codes = group.subgroup_ids if column.key == "subgroup_id" else column.codes
         letter = get_column_letter(index)
         for row, code in enumerate(codes, start=1):
-            lists.cell(row, index, code).number_format = TEXT
+            put_text(lists, row, index, code).number_format = TEXT
         formula = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${max(len(codes), 1)}"
         validation = DataValidation(type="list", formula1=formula, allow_blank=True)
         validation.error = f"Choose a value from the list: {', '.join(codes)}"[:255]
@@ -170,8 +179,9 @@ def _validation(column: Column, group: TemplateGroup, lists: Worksheet, index: i
         validation = DataValidation(type="date", operator="greaterThan", formula1="DATE(1900,1,1)", allow_blank=True)
         validation.error = "Enter a date as MM/DD/YYYY."
     else:
-        validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="100", allow_blank=True)
-        validation.error = "At most 100 characters."
+        limit = str(column.max_length)
+        validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=limit, allow_blank=True)
+        validation.error = f"At most {limit} characters."
     validation.promptTitle = column.header[:32]
     validation.prompt = prompt
     validation.showInputMessage = True
@@ -229,7 +239,7 @@ def _instructions_sheet(ws: Worksheet, group: TemplateGroup, region: str, column
     lines += [(c.header, _rule_text(c)) for c in columns]
     for row, (label, text) in enumerate(lines, start=1):
         ws.cell(row, 1, label).font = Font(bold=bool(label) and not label.isdigit())
-        ws.cell(row, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+        put_text(ws, row, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 100

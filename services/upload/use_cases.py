@@ -47,8 +47,9 @@ class UploadRequest:
     correlation_id: str
 
 
-async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> UploadAccepted:
-    """Check and parse first, so a refused file leaves nothing stored or published."""
+async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> tuple[UploadAccepted, list[str]]:
+    """Check and parse first, so a refused file leaves nothing stored or published.
+    Returns the announcement and what the user should know about the file (hidden rows)."""
     check_size(len(data), deps.max_bytes)
     # openpyxl takes tens of milliseconds for a full file: off the event loop,
     # so other uploads' publishing and status answers go on meanwhile.
@@ -64,6 +65,7 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> Uplo
         "actor": request.actor.model_dump(),
         "correlation_id": request.correlation_id,
         "total_rows": len(sheet.rows),
+        "notices": sheet.notices,
         "received_at": utcnow(),
     }
     # The stored upload is the commitment: from here on it is published, now
@@ -77,7 +79,7 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> Uplo
             "upload %s stored; publishing failed (%s): the relay will publish it", upload_id, type(exc).__name__
         )
     log.info("upload %s accepted: %d rows for group %s", upload_id, len(rows), request.group_id)
-    return accepted
+    return accepted, sheet.notices
 
 
 async def publish_stored(deps: Deps, upload_id: str) -> None:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from shared.contracts.applications import ApplicationStatus, Issue
 from shared.contracts.columns import COLUMNS, PARTNER_RELATIONSHIPS, header_of
-from shared.pii import ssn_digits
+from shared.pii import redact, ssn_digits
 
 MAX_AGE_YEARS = 120
 CHILD_AGE_LIMIT = 26
@@ -28,6 +28,10 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 ZIP = re.compile(r"\d{5}(-\d{4})?")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 NOT_DIGITS = re.compile(r"\D")
+# Free text that a spreadsheet would take for a formula if it started so
+# (a phone may start with +; codes, dates and SSNs have rules of their own).
+FREE_TEXT = ("first_name", "middle_initial", "last_name", "address_line1", "city", "email")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEW_MEMBERS_ONLY = (
     "mass enrollment only enrolls new members; to change coverage, update demographics or terminate, "
     "use Manage Members."
@@ -140,6 +144,11 @@ class Findings:
 # --- rules of one row --------------------------------------------------------
 
 
+def _quoted(value: str) -> str:
+    """A value echoed in a message: only a short one, and never what looks like an SSN or a date."""
+    return f"'{redact(value)}'" if len(value) <= 20 else "This value"
+
+
 def check_row(cells: dict[str, str | None], found: Findings, ctx: Context) -> str | None:
     """Rules that need only the row itself; returns the SSN's keyed hash when it is well formed."""
     relationship = cells.get("relationship")
@@ -156,10 +165,21 @@ def check_row(cells: dict[str, str | None], found: Findings, ctx: Context) -> st
 
     for column in COLUMNS:
         value = cells.get(column.key)
-        if column.kind == "code" and column.codes and value and column.applies_to(ctx.region):
-            if value not in column.codes:
-                choices = ", ".join(column.codes) if len(column.codes) <= 8 else "the list in the template"
-                found.error(column.key, "code", f"'{value}' is not allowed; choose one of {choices}.")
+        if not value or not column.applies_to(ctx.region):
+            continue
+        if len(value) > column.max_length:
+            found.error(
+                column.key, "too_long", f"{len(value)} characters; at most {column.max_length} fit. Shorten it."
+            )
+        elif column.key in FREE_TEXT and value.startswith(FORMULA_STARTS):
+            found.error(
+                column.key,
+                "formula_like",
+                "cannot start with =, +, -, @ or a tab (spreadsheets take that for a formula); remove that character.",
+            )
+        elif column.kind == "code" and column.codes and value not in column.codes:
+            choices = ", ".join(column.codes) if len(column.codes) <= 8 else "the list in the template"
+            found.error(column.key, "code", f"{_quoted(value)} is not allowed; choose one of {choices}.")
 
     ssn_hash = _check_ssn(cells.get("ssn"), "ssn", found, ctx)
     if cells.get("subscriber_ssn") and not is_subscriber:

@@ -44,6 +44,7 @@ class Column:
     rule: str = ""
     width: int = 16
     regions: tuple[str, ...] = ()  # empty: every region
+    max_length: int = 100  # characters; the template's own limit, checked again by validation
 
     def applies_to(self, region: str) -> bool:
         return not self.regions or region in self.regions
@@ -66,11 +67,12 @@ COLUMNS: tuple[Column, ...] = (
         required="dependent",
         rule="Family members only: the SSN of their subscriber, who must be a row in this file.",
         width=15,
+        max_length=11,
     ),
     Column("first_name", "First Name", required="all", rule="As on the member's ID.", width=16),
-    Column("middle_initial", "Middle Initial", rule="One letter, optional.", width=8),
+    Column("middle_initial", "Middle Initial", rule="One letter, optional.", width=8, max_length=2),
     Column("last_name", "Last Name", required="all", rule="As on the member's ID.", width=18),
-    Column("ssn", "SSN", required="all", rule="Nine digits, like 123-45-6789.", width=14),
+    Column("ssn", "SSN", required="all", rule="Nine digits, like 123-45-6789.", width=14, max_length=11),
     Column("date_of_birth", "Date of Birth", "date", "all", rule="MM/DD/YYYY, not in the future.", width=13),
     Column("gender", "Gender", "code", "all", GENDERS, "F, M or X.", 8),
     Column(
@@ -83,13 +85,20 @@ COLUMNS: tuple[Column, ...] = (
         9,
     ),
     Column("email", "Email", rule="Optional, like name@example.com.", width=24),
-    Column("phone", "Phone", rule="Optional, ten digits, like 510-555-0123.", width=14),
+    Column("phone", "Phone", rule="Optional, ten digits, like 510-555-0123.", width=14, max_length=20),
     Column(
         "address_line1", "Address Line 1", required="subscriber", rule="Subscribers: home street address.", width=24
     ),
     Column("city", "City", required="subscriber", rule="Subscribers: home city.", width=16),
     Column("state", "State", "code", "subscriber", tuple(US_STATES), "Subscribers: two-letter state code.", 7),
-    Column("zip", "ZIP Code", required="subscriber", rule="Subscribers: 5 digits or ZIP+4 (12345-6789).", width=11),
+    Column(
+        "zip",
+        "ZIP Code",
+        required="subscriber",
+        rule="Subscribers: 5 digits or ZIP+4 (12345-6789).",
+        width=11,
+        max_length=10,
+    ),
     Column("hire_date", "Hire Date", "date", "subscriber", rule="Subscribers: MM/DD/YYYY.", width=12),
     Column(
         "effective_date",

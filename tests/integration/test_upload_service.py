@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from services.upload.app import create_app
 from services.upload.settings import UploadSettings
+from services.upload.tests.hostile_files import CORPUS, Hostile
 from shared.contracts.topics import Topics
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
@@ -18,6 +19,12 @@ from tests.messages import group_registered
 from tests.support import eventually, member, plain_workbook, read_topic, topic_size, workbook
 
 pytestmark = pytest.mark.integration
+
+
+def hostile(name: str) -> Hostile:
+    return next(h for h in CORPUS if h.name == name)
+
+
 IDENTITY = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker", "X-Correlation-Id": "corr-1"}
 FORM = {"group_id": "230001", "region": "CA", "group_name": "Golden Gate Bakery"}
 
@@ -89,6 +96,16 @@ async def refusing_service(infra):
         ("members.xlsx", workbook([member(n) for n in range(251)]), 422, "too_many_members"),
         ("members.xlsx", workbook([member(1)], group_id="230002"), 422, "wrong_group"),
         ("members.xlsx", b"PK\x03\x04" + b"\0" * 250_000, 413, "file_too_large"),
+        *(
+            ("members.xlsx", h.make(), status, h.code)
+            for h, status in (
+                (hostile("decompression bomb in the sheet"), 413),
+                (hostile("macros (.xlsm)"), 415),
+                (hostile("billion laughs in the sheet"), 415),
+                (hostile("password-protected workbook"), 415),
+                (hostile("a 2,000,000-character name"), 422),
+            )
+        ),
     ],
 )
 async def test_bad_files_are_refused_and_leave_nothing_behind(refusing_service, infra, name, content, status, code):

