@@ -15,6 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.us import ssn as us_ssn
+
 from shared.contracts.applications import ApplicationStatus, Issue
 from shared.contracts.columns import COLUMNS, PARTNER_RELATIONSHIPS, header_of
 from shared.pii import redact, ssn_digits
@@ -26,8 +30,6 @@ WINDOW_PAST_DAYS = 60
 WINDOW_FUTURE_MONTHS = 3
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 ZIP = re.compile(r"\d{5}(-\d{4})?")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-NOT_DIGITS = re.compile(r"\D")
 # Free text that a spreadsheet would take for a formula if it started so
 # (a phone may start with +; codes, dates and SSNs have rules of their own).
 FREE_TEXT = ("first_name", "middle_initial", "last_name", "address_line1", "city", "email")
@@ -86,7 +88,11 @@ def parse_date(text: str | None) -> date | None:
 
 
 def ssn_problem(digits: str) -> str | None:
-    """Why nine digits cannot be an SSN the SSA issues, or None."""
+    """Why nine digits cannot be an SSN the SSA issued, or None: areas 000, 666
+    and 900-999, group 00 and serial 0000 are never issued, and some numbers
+    were retired from use (python-stdnum keeps the list)."""
+    if us_ssn.is_valid(digits):
+        return None
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     if area in ("000", "666") or area >= "900":
         return f"area number {area} is never issued"
@@ -94,7 +100,7 @@ def ssn_problem(digits: str) -> str | None:
         return "group number 00 is never issued"
     if serial == "0000":
         return "serial number 0000 is never issued"
-    return None
+    return "the SSA retired this number from use"
 
 
 def age_on(born: date, day: date) -> int:
@@ -262,16 +268,30 @@ def _check_effective(text: str | None, hired: date | None, found: Findings, toda
 def _check_contact(cells: dict[str, str | None], found: Findings) -> None:
     if (zip_code := cells.get("zip")) and not ZIP.fullmatch(zip_code):
         found.error("zip", "zip_format", "enter 5 digits or ZIP+4, like 94612 or 94612-1234.")
-    if (email := cells.get("email")) and not EMAIL.fullmatch(email):
+    if (email := cells.get("email")) and not _email_ok(email):
         found.error("email", "email_format", "enter an address like name@example.com, or leave it blank.")
-    if phone := cells.get("phone"):
-        digits = NOT_DIGITS.sub("", phone)
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        if len(digits) != 10:
-            found.error("phone", "phone_format", "enter ten digits, like 510-555-0123, or leave it blank.")
+    if (phone := cells.get("phone")) and not _phone_ok(phone):
+        found.error("phone", "phone_format", "enter ten digits, like 510-555-0123, or leave it blank.")
     if (initial := cells.get("middle_initial")) and not re.fullmatch(r"[A-Za-z]\.?", initial):
         found.error("middle_initial", "middle_initial_format", "enter one letter, or leave it blank.")
+
+
+def _email_ok(email: str) -> bool:
+    """An address as mail systems take it (email-validator's rules; no DNS lookup)."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _phone_ok(phone: str) -> bool:
+    """A real North American number (phonenumbers' numbering plan), written any usual way."""
+    try:
+        number = phonenumbers.parse(phone, "US")
+    except phonenumbers.NumberParseException:
+        return False
+    return number.country_code == 1 and phonenumbers.is_valid_number(number)
 
 
 def check_group(cells: dict[str, str | None], found: Findings, ctx: Context) -> None:

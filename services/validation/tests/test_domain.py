@@ -97,7 +97,17 @@ def test_ssn_not_nine_digits_is_an_error(ssn):
 
 
 @pytest.mark.parametrize(
-    "ssn", ["000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "123-00-4567", "123-45-0000"]
+    "ssn",
+    [
+        "000-12-3456",
+        "666-12-3456",
+        "900-12-3456",
+        "999-12-3456",
+        "123-00-4567",
+        "123-45-0000",
+        "078-05-1120",  # printed on a wallet insert in 1938; retired
+        "219-09-9999",  # used in an advertisement; retired
+    ],
 )
 def test_never_issued_ssn_is_an_error(ssn):
     assert codes(verdict(subscriber(ssn=ssn))) == {"ssn_invalid"}
@@ -133,6 +143,10 @@ def test_date_of_birth_today_and_us_format_are_accepted():
         ("zip", "94612-12", "zip_format"),
         ("email", "ana@", "email_format"),
         ("phone", "555-0123", "phone_format"),
+        ("phone", "000-000-0000", "phone_format"),
+        ("phone", "+44 20 7946 0958", "phone_format"),
+        ("email", "ana@localhost", "email_format"),
+        ("email", "ana lee@example.org", "email_format"),
         ("middle_initial", "Jo", "middle_initial_format"),
         ("gender", "Q", "code"),
         ("state", "ZZ", "code"),
