@@ -38,3 +38,9 @@ def redact(text: str) -> str:
     """``text`` with anything that looks like an SSN or a date replaced, for
     log lines that may quote what a user typed (an exception's message)."""
     return _DATE_LIKE.sub("[date]", _SSN_LIKE.sub("[ssn]", text))
+
+
+def masked_ssn(value: str | None) -> str | None:
+    """What a viewer who does not need the SSN sees: its last four digits."""
+    digits = _NON_DIGITS.sub("", value or "")
+    return f"***-**-{digits[-4:]}" if len(digits) >= 4 else None

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaRouter
+from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -198,7 +199,24 @@ async def caller(
     """The caller's identity, which the gateway sends with every command."""
     if not x_actor_id or not x_actor_role:
         raise errors.NotSignedIn("no_identity", "X-Actor-Id and X-Actor-Role headers are required.")
-    return Actor(user_id=x_actor_id, role=x_actor_role)
+    return _actor(x_actor_id, x_actor_role)
+
+
+async def optional_caller(
+    x_actor_id: Annotated[str | None, Header()] = None,
+    x_actor_role: Annotated[str | None, Header()] = None,
+) -> Actor | None:
+    """The caller's identity when the gateway sent one (queries)."""
+    if not x_actor_id or not x_actor_role:
+        return None
+    return _actor(x_actor_id, x_actor_role)
+
+
+def _actor(user_id: str, role: str) -> Actor:
+    try:
+        return Actor(user_id=user_id, role=role)
+    except ValidationError as exc:
+        raise errors.NotSignedIn("bad_identity", "X-Actor-Role is not a role of this portal.") from exc
 
 
 async def correlation() -> str:
@@ -212,6 +230,7 @@ def deps_of(request: Request) -> Any:
 
 
 CallerDep = Annotated[Actor, Depends(caller)]
+OptionalCaller = Annotated[Actor | None, Depends(optional_caller)]
 CorrelationDep = Annotated[str, Depends(correlation)]
 
 

@@ -35,6 +35,9 @@ class InfraSettings(BaseSettings):
     kafka_dead_letter_after: int = 6
     # Key for the keyed hash that matches members by SSN without storing it.
     pii_hash_key: SecretStr = SecretStr(DEMO_SECRET)
+    # Keys that encrypt SSNs and dates of birth where they are kept
+    # (``id=base64 of 32 bytes,...``; the first encrypts): see shared.crypto.
+    pii_encryption_keys: SecretStr = SecretStr(DEMO_SECRET)
     # Log lines at this level and above (JSON, one per line); FastStream's own
     # per-message lines are at DEBUG and have a level of their own.
     log_level: str = "INFO"

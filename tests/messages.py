@@ -69,6 +69,7 @@ def classified(n: int = 4, status: str = "ready", revision: int = 1, upload_id: 
         issues=[],
         cells=member(n, ssn="123-45-6789", date_of_birth="1988-06-15"),
         ssn_hash="h",
+        ssn_last4="6789",
         revision=revision,
         actor=BROKER,
     )

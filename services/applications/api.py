@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, File, Response, UploadFile
 
-from shared.service import CallerDep, deps_of
+from shared.contracts.envelope import Actor
+from shared.service import CallerDep, OptionalCaller, deps_of
 
 from . import use_cases
 from .domain import view
@@ -20,33 +21,34 @@ ServiceDeps = Annotated[Deps, Depends(deps_of)]
 
 
 @routes.get("/applications/{application_id}")
-async def get_application(application_id: str, deps: ServiceDeps) -> dict:
-    """One application with the member's data, for viewing and editing."""
-    return view(await use_cases.view(deps, application_id))
+async def get_application(application_id: str, deps: ServiceDeps, actor: OptionalCaller) -> dict:
+    """One application with the member's data, for viewing and editing (SSNs in full for enrollers only)."""
+    app = await use_cases.view(deps, application_id)
+    return view(app, use_cases.cells_for(deps, app, actor))
 
 
 @routes.put("/applications/{application_id}", status_code=202)
 async def edit_application(application_id: str, actor: CallerDep, cells: Cells, deps: ServiceDeps) -> dict:
     """Change an application's values; validation classifies it again."""
-    return view(await use_cases.edit(deps, application_id, cells, actor))
+    return _view(deps, await use_cases.edit(deps, application_id, cells, actor), actor)
 
 
 @routes.post("/applications/{application_id}/save")
 async def save(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
     """Save for Later: kept for 30 days, then it expires."""
-    return view(await use_cases.save_for_later(deps, application_id, actor))
+    return _view(deps, await use_cases.save_for_later(deps, application_id, actor), actor)
 
 
 @routes.post("/applications/{application_id}/submit")
 async def submit(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
     """Submit one ready application; answers its confirmation ID."""
-    return view(await use_cases.submit(deps, application_id, actor))
+    return _view(deps, await use_cases.submit(deps, application_id, actor), actor)
 
 
 @routes.delete("/applications/{application_id}")
 async def delete(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
     """Remove an application from the enrollment."""
-    return view(await use_cases.delete(deps, application_id, actor))
+    return _view(deps, await use_cases.delete(deps, application_id, actor), actor)
 
 
 @routes.post("/applications/{application_id}/arbitration-agreement", status_code=201)
@@ -66,9 +68,9 @@ async def read_agreement(application_id: str, deps: ServiceDeps) -> Response:
 
 
 @routes.get("/uploads/{upload_id}/applications")
-async def of_upload(upload_id: str, status: str, deps: ServiceDeps) -> list[dict]:
+async def of_upload(upload_id: str, status: str, deps: ServiceDeps, actor: OptionalCaller) -> list[dict]:
     """An upload's applications of one status, with their values (for the error report)."""
-    return [view(a) for a in await use_cases.of_upload(deps, upload_id, status)]
+    return [_view(deps, a, actor) for a in await use_cases.of_upload(deps, upload_id, status)]
 
 
 @routes.post("/uploads/{upload_id}/submit-ready")
@@ -85,3 +87,7 @@ async def submit_ready(upload_id: str, actor: CallerDep, deps: ServiceDeps) -> d
 async def delete_errors(upload_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
     """Delete All Error Applications of an upload."""
     return {"deleted": len(await use_cases.delete_errors(deps, upload_id, actor))}
+
+
+def _view(deps: Deps, app: dict, actor: Actor | None) -> dict:
+    return view(app, use_cases.cells_for(deps, app, actor))

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.crypto import FieldCipher
 from shared.kafka import kafka_router, make_broker
 from shared.outbox import Relay
 from shared.service import Service, create_service_app, periodically
@@ -33,7 +34,8 @@ async def open_stores(deps: Deps, settings: Settings, db: AsyncDatabase) -> None
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     save_for = timedelta(seconds=settings.save_for_later_seconds)
-    deps = Deps(save_for=save_for, max_agreement_bytes=settings.max_agreement_bytes)
+    cipher = FieldCipher.from_setting(settings.pii_encryption_keys.get_secret_value())
+    deps = Deps(save_for=save_for, max_agreement_bytes=settings.max_agreement_bytes, cipher=cipher)
     router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps, settings))
     jobs = [

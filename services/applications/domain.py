@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,10 +34,11 @@ from shared.contracts.applications import (
 from shared.contracts.columns import ARBITRATION_REGIONS, COLUMNS
 from shared.contracts.envelope import Actor, Envelope, carried
 from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
-from shared.pii import last4, ssn_digits
+from shared.pii import last4, masked_ssn, ssn_digits
 from shared.revisions import apply_revisions
 
 Row = dict[str, Any]
+Cells = dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,17 @@ class UploadApplications:
         return [recorded_event(m) for m in verdicts]
 
     # --- the users' actions ------------------------------------------------
-    def edit(self, application_id: str, cells: dict[str, str | None], actor: Actor) -> Row:
+    def edit(
+        self, application_id: str, cells: dict[str, str | None], actor: Actor, seal: Callable[[Cells], Cells]
+    ) -> Row:
         """Keep the new values; validation classifies them again within the file."""
         unknown = sorted(set(cells) - EDITABLE_FIELDS)
         if unknown:
             raise Invalid("unknown_fields", f"Unknown field(s): {', '.join(unknown)}.")
         cleaned = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in cells.items()}
-        moved = self._move("edit", self.get(application_id), {"cells": cleaned, "issues": []})
+        last4 = ssn_last4(cleaned.get("ssn"))
+        sealed = seal(cleaned)  # the SSNs and date of birth are kept encrypted
+        moved = self._move("edit", self.get(application_id), {"cells": sealed, "ssn_last4": last4, "issues": []})
         # The other rows of the file travel with the command, but are not kept
         # in the outbox (up to 249 rows' cells, for every edit): the relay adds
         # them when it publishes (``with_file_rows``), from the file as it is then.
@@ -133,13 +139,13 @@ class UploadApplications:
                 group_id=moved["group_id"],
                 region=moved["region"],
                 row_number=moved["row_number"],
-                cells=cleaned,
+                cells=sealed,
                 file_rows=[],
                 revision=moved["revision"],
                 actor=actor,
             )
         )
-        self._announce(ApplicationEdited, moved, actor, member=member_summary(cleaned))
+        self._announce(ApplicationEdited, moved, actor, member=member_summary(cleaned, last4))
         return moved
 
     def save(self, application_id: str, actor: Actor, expires_at: datetime) -> Row:
@@ -186,7 +192,7 @@ class UploadApplications:
             moved,
             actor,
             confirmation_id=moved["confirmation_id"],
-            member=member_summary(moved["cells"]),
+            member=member_summary(moved["cells"], moved.get("ssn_last4")),
         )
         return moved
 
@@ -249,14 +255,18 @@ def confirmation_id(application_id: str) -> str:
     return f"ME-{code[:4]}-{code[4:]}"
 
 
-def member_summary(cells: dict[str, str | None]) -> MemberSummary:
+def member_summary(cells: Cells, last4: str | None) -> MemberSummary:
     """Names and subgroup; the SSN reduced to its last four digits; no date of birth."""
     return MemberSummary(
         first_name=cells.get("first_name"),
         last_name=cells.get("last_name"),
         subgroup_id=cells.get("subgroup_id"),
-        ssn_last4=last4(ssn_digits(cells.get("ssn"))),
+        ssn_last4=last4,
     )
+
+
+def ssn_last4(value: str | None) -> str | None:
+    return last4(ssn_digits(value))
 
 
 def application_row(message: ApplicationClassified) -> Row:
@@ -269,8 +279,9 @@ def application_row(message: ApplicationClassified) -> Row:
         "status": message.status,
         "classification": message.status,
         "issues": [i.model_dump() for i in message.issues],
-        "cells": message.cells,
+        "cells": message.cells,  # the SSNs and date of birth encrypted, as validation sent them
         "ssn_hash": message.ssn_hash,
+        "ssn_last4": message.ssn_last4,
         "revision": message.revision,
         "actor": message.actor.model_dump(),
         "correlation_id": message.correlation_id,
@@ -284,7 +295,7 @@ def recorded_event(message: ApplicationClassified) -> ApplicationRecorded:
     """The public event: names and subgroup, SSN reduced to its last four digits."""
     return ApplicationRecorded(
         event_id=f"{message.application_id}:recorded:{message.revision}",
-        member=member_summary(message.cells),
+        member=member_summary(message.cells, message.ssn_last4),
         **carried(
             message, "correlation_id", "application_id", "upload_id", "group_id", "row_number", "status", "issues"
         ),
@@ -292,8 +303,8 @@ def recorded_event(message: ApplicationClassified) -> ApplicationRecorded:
     )
 
 
-def view(app: Row) -> dict[str, Any]:
-    """An application as its owner sees it (the caller was checked by the gateway)."""
+def view(app: Row, cells: Cells | None = None) -> dict[str, Any]:
+    """An application as a viewer sees it: ``cells`` decrypted (or masked) by the caller."""
     return {
         "application_id": app["_id"],
         "upload_id": app["upload_id"],
@@ -302,9 +313,14 @@ def view(app: Row) -> dict[str, Any]:
         "status": app["status"],
         "classification": app.get("classification"),
         "issues": app.get("issues", []),
-        "cells": app.get("cells", {}),
+        "cells": cells if cells is not None else app.get("cells", {}),
         "revision": app["revision"],
         "confirmation_id": app.get("confirmation_id"),
         "expires_at": app.get("expires_at"),
         "arbitration_agreement": app.get("arbitration_agreement"),
     }
+
+
+def masked(cells: Cells) -> Cells:
+    """The cells for a viewer who does not need the SSNs: their last four digits only."""
+    return {k: masked_ssn(v) if k in ("ssn", "subscriber_ssn") and v else v for k, v in cells.items()}

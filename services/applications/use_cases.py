@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.contracts.applications import ApplicationClassified, by_upload, is_application_id, upload_of
 from shared.contracts.envelope import Actor, utcnow
+from shared.crypto import FieldCipher
 from shared.errors import Conflict, NotFound, must_exist
 from shared.kafka import Outlet
 from shared.outbox import Relay
+from shared.settings import DEMO_SECRET
 
 from .adapters import ApplicationStore
-from .domain import Row, UploadApplications, check_agreement, refusal
+from .domain import Row, UploadApplications, check_agreement, masked, refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Roles that enroll members, and so may see a member's full SSN in their group.
+ENROLLERS = ("broker", "group_admin")
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Deps:
     relay: Relay | None = None
     save_for: timedelta = timedelta(days=30)
     max_agreement_bytes: int = 5 * 1024 * 1024
+    # Seals and opens the SSNs and dates of birth the applications keep.
+    cipher: FieldCipher = field(default_factory=lambda: FieldCipher.from_setting(DEMO_SECRET))
 
 
 # --- from validation ---------------------------------------------------------
@@ -60,6 +66,14 @@ async def view(deps: Deps, application_id: str) -> Row:
     )
 
 
+def cells_for(deps: Deps, app: Row, actor: Actor | None) -> dict[str, str | None]:
+    """The application's cells as this caller may see them: decrypted; the SSNs
+    in full only for those who enroll members (the gateway checked the group is
+    theirs), the last four digits for everyone else."""
+    cells = deps.cipher.open(app.get("cells", {}))
+    return cells if actor is not None and actor.role in ENROLLERS else masked(cells)
+
+
 async def of_upload(deps: Deps, upload_id: str, status: str) -> list[Row]:
     """An upload's applications of one status, with their values."""
     return (await deps.store.upload(upload_id)).with_status(status)
@@ -67,7 +81,7 @@ async def of_upload(deps: Deps, upload_id: str, status: str) -> list[Row]:
 
 async def edit(deps: Deps, application_id: str, cells: dict[str, str | None], actor: Actor) -> Row:
     """Keep the new values and have validation classify them again."""
-    return await _act(deps, application_id, lambda agg: agg.edit(application_id, cells, actor))
+    return await _act(deps, application_id, lambda agg: agg.edit(application_id, cells, actor, deps.cipher.seal))
 
 
 async def save_for_later(deps: Deps, application_id: str, actor: Actor, now: datetime | None = None) -> Row:

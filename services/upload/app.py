@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.crypto import FieldCipher
 from shared.kafka import kafka_router, make_broker
 from shared.outbox import Relay
 from shared.service import Service, create_service_app, periodically
@@ -36,7 +37,8 @@ async def health(deps: Deps) -> dict:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    deps = Deps(max_bytes=settings.max_upload_bytes, max_members=settings.max_members_per_file)
+    cipher = FieldCipher.from_setting(settings.pii_encryption_keys.get_secret_value())
+    deps = Deps(max_bytes=settings.max_upload_bytes, max_members=settings.max_members_per_file, cipher=cipher)
     router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps, settings))
     relay = partial(periodically, settings.outbox_relay_seconds, lambda: deps.relay.round(), "upload relay")

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.contracts.envelope import Actor, new_id, utcnow
 from shared.contracts.reference import GroupRegistered
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
+from shared.crypto import FieldCipher
 from shared.errors import Invalid, must_exist
 from shared.kafka import Outlet
 from shared.outbox import Relay
+from shared.settings import DEMO_SECRET
 
 from .adapters import GroupStore, UploadStore
 from .domain import ParsedRow, check_size, check_stamp, parse_workbook
@@ -35,6 +37,8 @@ class Deps:
     max_members: int = 250
     # How long an upload's answer waits for Kafka; after that the relay publishes it.
     publish_timeout: float = 10.0
+    # Encrypts the stored file and the SSNs and dates of birth in the row messages.
+    cipher: FieldCipher = field(default_factory=lambda: FieldCipher.from_setting(DEMO_SECRET))
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> tupl
     }
     # The stored upload is the commitment: from here on it is published, now
     # or, should Kafka fail or be slow, by the relay from the stored file.
-    await deps.store.save(upload_id, request.file_name, data, record)
-    accepted, rows = upload_messages(upload_id, record, sheet.rows)
+    await deps.store.save(upload_id, request.file_name, deps.cipher.encrypt_file(upload_id, data), record)
+    accepted, rows = upload_messages(upload_id, record, sheet.rows, deps.cipher)
     try:
         await asyncio.wait_for(_publish(deps, upload_id, accepted, rows), deps.publish_timeout)
     except Exception as exc:  # TimeoutError too
@@ -85,16 +89,17 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> tupl
 async def publish_stored(deps: Deps, upload_id: str) -> None:
     """What the relay does for an upload left unpublished: publish it again from the stored file."""
     record = await deps.store.get(upload_id)
-    data = await deps.store.read_file(upload_id)
+    data = deps.cipher.decrypt_file(upload_id, await deps.store.read_file(upload_id))
     parsed = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
-    await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed))
+    await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed, deps.cipher))
 
 
 def upload_messages(
-    upload_id: str, record: dict[str, Any], rows: list[ParsedRow]
+    upload_id: str, record: dict[str, Any], rows: list[ParsedRow], cipher: FieldCipher
 ) -> tuple[UploadAccepted, list[MemberRowParsed]]:
-    """The upload event and one message per row, with deterministic event ids:
-    publishing again after a crash is recognised downstream as a redelivery."""
+    """The upload event and one message per row (the SSNs and date of birth
+    encrypted), with deterministic event ids: publishing again after a crash
+    is recognised downstream as a redelivery."""
     actor = Actor.model_validate(record["actor"])
     common = {"correlation_id": record["correlation_id"], "upload_id": upload_id, "actor": actor}
     accepted = UploadAccepted(
@@ -113,7 +118,7 @@ def upload_messages(
             group_id=record["group_id"],
             region=record["region"],
             row_number=row.row_number,
-            cells=row.cells,
+            cells=cipher.seal(row.cells),
             total_rows=len(rows),
         )
         for row in rows

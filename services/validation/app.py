@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.crypto import FieldCipher
 from shared.kafka import kafka_router, make_broker
 from shared.service import Service, create_service_app
 
@@ -30,7 +31,8 @@ async def health(deps: Deps) -> dict:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    deps = Deps(pii_key=settings.pii_hash_key.get_secret_value())
+    cipher = FieldCipher.from_setting(settings.pii_encryption_keys.get_secret_value())
+    deps = Deps(pii_key=settings.pii_hash_key.get_secret_value(), cipher=cipher)
     router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, None, router, partial(open_stores, deps))
     return create_service_app(parts, health=partial(health, deps))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from shared.contracts.applications import (
@@ -20,8 +20,10 @@ from shared.contracts.applications import (
 from shared.contracts.envelope import carried
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import MemberRowParsed
+from shared.crypto import FieldCipher
 from shared.kafka import Outlet
-from shared.pii import ssn_digits, ssn_hash
+from shared.pii import last4, ssn_digits, ssn_hash
+from shared.settings import DEMO_SECRET
 
 from .adapters import ReferenceStore
 from .domain import Context, RowIn, Verdict, classify_file
@@ -37,6 +39,8 @@ class Deps:
     outlet: Outlet | None = None
     pii_key: str = ""
     today: Callable[[], date] = date.today
+    # Opens the SSNs and dates of birth the rows carry encrypted.
+    cipher: FieldCipher = field(default_factory=lambda: FieldCipher.from_setting(DEMO_SECRET))
 
 
 async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
@@ -79,10 +83,9 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
     rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
     first = rows[0]
     upload_id = first.upload_id
-    context = await _context(deps, first.group_id, first.region, rows)
-    verdicts = classify_file(
-        [RowIn(r.row_number, application_id(upload_id, r.row_number), r.cells) for r in rows], context
-    )
+    opened = [RowIn(r.row_number, application_id(upload_id, r.row_number), deps.cipher.open(r.cells)) for r in rows]
+    context = await _context(deps, first.group_id, first.region, opened)
+    verdicts = classify_file(opened, context)
     # Members of applications that can go on are claimed, so another file
     # cannot enroll them at the same time.
     await deps.store.claim(
@@ -94,8 +97,8 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
         },
     )
     await deps.outlet.send(
-        verdict_message(row, application_id(upload_id, row.row_number), verdicts[row.row_number], f"{row.event_id}:")
-        for row in rows
+        verdict_message(row, opened_row.application_id, verdicts[row.row_number], f"{row.event_id}:", opened_row.cells)
+        for row, opened_row in zip(rows, opened, strict=True)
     )
     await deps.store.finish_upload(upload_id)
     log.info("upload %s classified: %d rows", upload_id, len(rows))
@@ -104,25 +107,36 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
 async def revalidate(deps: Deps, commands: list[ValidateApplication]) -> None:
     """Classify edited applications again, each within its file."""
     for command in commands:
-        rows = [RowIn(r.row_number, r.application_id, r.cells) for r in command.file_rows]
-        rows.append(RowIn(command.row_number, command.application_id, command.cells))
+        rows = [RowIn(r.row_number, r.application_id, deps.cipher.open(r.cells)) for r in command.file_rows]
+        rows.append(RowIn(command.row_number, command.application_id, deps.cipher.open(command.cells)))
         rows.sort(key=lambda r: r.row_number)
+        rows_of = {r.row_number: r.cells for r in rows}
         context = await _context(deps, command.group_id, command.region, rows)
         verdict = classify_file(rows, context)[command.row_number]
         await deps.store.release_claims({command.application_id}, keep=verdict.ssn_hash)
         if verdict.ssn_hash and verdict.status != "rejected":
             await deps.store.claim(command.group_id, {verdict.ssn_hash: command.application_id}, replace=True)
         await deps.outlet.send(
-            [verdict_message(command, command.application_id, verdict, f"{command.application_id}:")]
+            [
+                verdict_message(
+                    command, command.application_id, verdict, f"{command.application_id}:", rows_of[command.row_number]
+                )
+            ]
         )
         log.info("application %s classified again: %s", command.application_id, verdict.status)
 
 
 def verdict_message(
-    source: MemberRowParsed | ValidateApplication, app_id: str, verdict: Verdict, event_prefix: str
+    source: MemberRowParsed | ValidateApplication,
+    app_id: str,
+    verdict: Verdict,
+    event_prefix: str,
+    opened: dict[str, str | None],
 ) -> ApplicationClassified:
     """The verdict on one row (or edited application), with a deterministic
-    event id: the row's (or the application's) and the revision it is about."""
+    event id: the row's (or the application's) and the revision it is about.
+    The cells go on as they came (the SSNs and date of birth encrypted);
+    ``opened`` are the same cells decrypted, for the SSN's last four digits."""
     revision = getattr(source, "revision", 1)
     return ApplicationClassified(
         event_id=f"{event_prefix}classified:{revision}",
@@ -130,6 +144,7 @@ def verdict_message(
         status=verdict.status,
         issues=verdict.issues,
         ssn_hash=verdict.ssn_hash,
+        ssn_last4=last4(ssn_digits(opened.get("ssn"))) if verdict.ssn_hash else None,
         revision=revision,
         **carried(source, "correlation_id", "upload_id", "group_id", "region", "row_number", "cells", "actor"),
     )

@@ -59,7 +59,8 @@ class Issue(BaseModel):
 
 
 class ApplicationClassified(Envelope):
-    """Validation's verdict on one row. Internal: carries the member's cells in clear."""
+    """Validation's verdict on one row. Internal: carries the member's cells, the
+    SSNs and date of birth encrypted (shared.crypto)."""
 
     type: Literal["ApplicationClassified"] = "ApplicationClassified"
     application_id: str = Field(description="Deterministic: upload id and row number")
@@ -71,6 +72,7 @@ class ApplicationClassified(Envelope):
     issues: list[Issue]
     cells: dict[str, str | None]
     ssn_hash: str | None = Field(description="Keyed hash of the SSN when it was well formed")
+    ssn_last4: str | None = Field(default=None, description="The SSN's last four digits when it was well formed")
     revision: int = Field(default=1, ge=1, description="Grows with every re-validation")
     actor: Actor
 
@@ -107,7 +109,8 @@ class FileRow(BaseModel):
 
 
 class ValidateApplication(Envelope):
-    """Command: classify an edited application again. Internal: carries cells in clear.
+    """Command: classify an edited application again. Internal: carries the cells,
+    the SSNs and date of birth encrypted (shared.crypto).
 
     ``file_rows`` are the other open applications of the same file, so family
     and duplicate rules see them; validation answers with ApplicationClassified

@@ -120,6 +120,9 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# Members' personal data: kept only encrypted (shared.crypto), shown in full only to enrollers.
+SENSITIVE_COLUMNS = frozenset({"ssn", "subscriber_ssn", "date_of_birth"})
+
 BY_KEY = {c.key: c for c in COLUMNS}
 BY_HEADER = {c.header.casefold(): c for c in COLUMNS}
 

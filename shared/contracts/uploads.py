@@ -25,8 +25,9 @@ class UploadAccepted(Envelope):
 class MemberRowParsed(Envelope):
     """One data row of an uploaded sheet, cells as text keyed by column key.
 
-    Internal topic: carries SSN and date of birth in clear for validation, so
-    only services of this product subscribe to it. Keyed by group id.
+    Internal topic: carries the member's cells for validation, the SSNs and
+    date of birth encrypted (shared.crypto), so only services of this product
+    subscribe to it. Keyed by group id.
     """
 
     type: Literal["MemberRowParsed"] = "MemberRowParsed"

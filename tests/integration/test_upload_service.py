@@ -12,6 +12,7 @@ from services.upload.app import create_app
 from services.upload.settings import UploadSettings
 from services.upload.tests.hostile_files import CORPUS, Hostile
 from shared.contracts.topics import Topics
+from shared.crypto import FieldCipher
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
 from tests.integration.conftest import running
@@ -58,7 +59,9 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
     try:
         db = client[settings.database]
         stored = await (await AsyncGridFSBucket(db, bucket_name="upload_files").open_download_stream(upload_id)).read()
-        assert stored.startswith(b"PK")
+        # kept encrypted: the workbook (with the members' SSNs) is not readable from the database
+        cipher = FieldCipher.from_setting(settings.pii_encryption_keys.get_secret_value())
+        assert not stored.startswith(b"PK") and cipher.decrypt_file(upload_id, stored).startswith(b"PK")
         # The bucket's indexes are made at start (files are written without GridFS's own check).
         chunk_indexes = [i async for i in await db["upload_files.chunks"].list_indexes()]
         assert any(dict(i["key"]) == {"files_id": 1, "n": 1} and i.get("unique") for i in chunk_indexes)

@@ -15,11 +15,14 @@ from services.applications.domain import (
 )
 from shared.contracts.applications import STATUSES, ApplicationSubmitted, ValidateApplication
 from shared.contracts.envelope import Actor, utcnow
+from shared.crypto import FieldCipher
 from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
+from shared.settings import DEMO_SECRET
 from tests.messages import classified
 from tests.support import member
 
 ACTOR = Actor(user_id="broker1", role="broker")
+CIPHER = FieldCipher.from_setting(DEMO_SECRET)
 
 
 def upload(*verdicts) -> UploadApplications:
@@ -96,7 +99,7 @@ def test_refused_actions_change_nothing_and_emit_nothing():
     for act in (
         lambda: aggregate.save("u1-0004", ACTOR, utcnow()),
         lambda: aggregate.submit("u1-0004", ACTOR, utcnow()),
-        lambda: aggregate.edit("u1-0004", member(4), ACTOR),
+        lambda: aggregate.edit("u1-0004", member(4), ACTOR, CIPHER.seal),
     ):
         with pytest.raises(Conflict):
             act()
@@ -108,9 +111,12 @@ def test_refused_actions_change_nothing_and_emit_nothing():
 def test_an_edit_asks_validation_again_with_the_files_other_open_rows():
     aggregate = upload((4, "ready"), (5, "error"), (6, "ready"))
     aggregate.delete("u1-0006", ACTOR)
-    edited = aggregate.edit("u1-0005", {**member(5), "zip": " 94612 ", "email": "  "}, ACTOR)
+    edited = aggregate.edit("u1-0005", {**member(5), "zip": " 94612 ", "email": "  "}, ACTOR, CIPHER.seal)
     assert (edited["status"], edited["revision"], edited["issues"]) == ("validating", 2, [])
     assert edited["cells"]["zip"] == "94612" and edited["cells"]["email"] is None
+    # kept and sent on with the SSN and date of birth encrypted
+    assert CIPHER.open(edited["cells"])["ssn"] == member(5)["ssn"] and member(5)["ssn"] not in str(edited)
+    assert "1988-06-15" not in str(aggregate.events) and edited["ssn_last4"] == member(5)["ssn"][-4:]
     command, announced = aggregate.events[1:]
     assert isinstance(command, ValidateApplication)
     assert command.revision == 2 and command.event_id == "u1-0005:validate:2"
@@ -120,7 +126,7 @@ def test_an_edit_asks_validation_again_with_the_files_other_open_rows():
     assert [r["application_id"] for r in completed["file_rows"]] == ["u1-0004"]
     assert announced.type == "ApplicationEdited" and "123-45-6789" not in announced.model_dump_json()
     with pytest.raises(Invalid) as unknown:
-        aggregate.edit("u1-0004", {"shoe_size": "9"}, ACTOR)
+        aggregate.edit("u1-0004", {"shoe_size": "9"}, ACTOR, CIPHER.seal)
     assert "shoe_size" in unknown.value.detail
 
 

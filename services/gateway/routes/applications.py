@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, UploadFile
 from pydantic import BaseModel
 
-from ..deps import Enroller, ServicesDep, VisibleApplication
+from ..deps import CurrentUser, Enroller, ServicesDep, VisibleApplication
 
 router = APIRouter(tags=["applications"])
 
@@ -15,9 +15,9 @@ class EditBody(BaseModel):
 
 
 @router.get("/applications/{application_id}")
-async def view_application(application_id: VisibleApplication, services: ServicesDep) -> Response:
-    """One application with the member's data, its status and issues (the reason when rejected)."""
-    return await services.forward("applications", "GET", "applications", application_id)
+async def view_application(application_id: VisibleApplication, user: CurrentUser, services: ServicesDep) -> Response:
+    """One application: the member's data (the SSNs in full for enrollers only), its status and issues."""
+    return await services.forward("applications", "GET", "applications", application_id, actor=user)
 
 
 @router.put("/applications/{application_id}", status_code=202)

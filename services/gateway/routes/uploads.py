@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from ..deps import CurrentUser, Enroller, Paging, ServicesDep, VisibleUpload
+from ..deps import Enroller, Paging, ServicesDep, VisibleUpload
 
 router = APIRouter(tags=["uploads"])
 
@@ -27,13 +27,15 @@ async def upload_applications(
 
 
 @router.get("/uploads/{upload_id}/error-report")
-async def error_report(upload: VisibleUpload, user: CurrentUser, services: ServicesDep) -> Response:
+async def error_report(upload: VisibleUpload, user: Enroller, services: ServicesDep) -> Response:
     """Download the Error tab as an .xlsx in template format, each bad cell highlighted and commented."""
     # The upload service makes the workbook of the error applications the
-    # gateway hands it, as the applications service shows them.
+    # gateway hands it, as the applications service shows them to this
+    # enroller (who fixes them: SSNs in full).
     upload_id = upload["upload_id"]
-    errors = await services.read("applications", "uploads", upload_id, "applications", params={"status": "error"})
-    body = {"applications": errors or []}
+    path = ("uploads", upload_id, "applications")
+    answer = await services.send("applications", "GET", *path, params={"status": "error"}, actor=user)
+    body = {"applications": answer.json() if answer.status_code == 200 else []}
     return await services.forward("upload", "POST", "uploads", upload_id, "error-report", json=body, actor=user)
 
 

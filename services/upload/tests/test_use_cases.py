@@ -45,7 +45,11 @@ async def test_accepted_upload_is_stored_then_published_row_by_row(service):
     assert {r.event_id for r in rows} == {f"{accepted.upload_id}:row:4", f"{accepted.upload_id}:row:5"}
     assert all(r.correlation_id == "c1" and r.actor.user_id == "broker1" for r in rows)
     assert deps.store.records[accepted.upload_id]["published"] is True
-    assert deps.store.files[accepted.upload_id].startswith(b"PK")
+    # The file is kept encrypted, and the rows carry the SSN and date of birth encrypted.
+    stored = deps.store.files[accepted.upload_id]
+    assert not stored.startswith(b"PK") and deps.cipher.decrypt_file(accepted.upload_id, stored).startswith(b"PK")
+    assert rows[0].cells["ssn"].startswith("enc:") and rows[0].cells["date_of_birth"].startswith("enc:")
+    assert deps.cipher.open(rows[0].cells)["ssn"] == member(1)["ssn"]
 
 
 async def test_refused_file_leaves_nothing_stored_or_published(service):
@@ -67,7 +71,8 @@ async def test_an_upload_left_unpublished_is_published_again_from_the_stored_fil
         "correlation_id": "c9",
     }
     received = utcnow() - timedelta(hours=1)
-    await deps.store.save("u1", "f.xlsx", workbook([member(1)]), {**record, "received_at": received})
+    data = deps.cipher.encrypt_file("u1", workbook([member(1)]))
+    await deps.store.save("u1", "f.xlsx", data, {**record, "received_at": received})
     assert await deps.relay.round() == 1
     assert await deps.relay.round() == 0
     assert [m.event_id for m in published["rows"]] == ["u1:row:4"]
