@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -14,8 +15,9 @@ def test_demo_data_only_in_demo_mode():
 
 
 def test_gateway_refuses_to_start_in_production_with_the_default_secret():
-    env = {k: v for k, v in os.environ.items() if k not in ("SESSION_SECRET", "PII_HASH_KEY")}
-    env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", HTTP_PORT="1")
+    env = {k: v for k, v in os.environ.items() if k not in ("SESSION_SECRET", "PII_HASH_KEY", "PII_ENCRYPTION_KEYS")}
+    real_key = "k1=" + base64.b64encode(b"k" * 32).decode()
+    env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", PII_ENCRYPTION_KEYS=real_key, HTTP_PORT="1")
     done = subprocess.run(
         [sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -63,3 +65,13 @@ def test_asyncapi_document_lists_every_subscription_and_publication():
         "dashboard.lifecycle",
     }
     assert len(channels) - len(subscriptions) == 6  # one publisher per produced topic
+
+
+def test_services_refuse_to_start_in_production_with_the_demo_encryption_key():
+    env = {k: v for k, v in os.environ.items() if k not in ("PII_HASH_KEY", "PII_ENCRYPTION_KEYS")}
+    env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", HTTP_PORT="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "services.applications"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "PII_ENCRYPTION_KEYS is the demo default" in done.stderr
