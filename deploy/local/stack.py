@@ -85,6 +85,10 @@ def start_stack(
     env["UPLOAD_URL"] = f"http://127.0.0.1:{ports['upload']}"
     env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
     env["APPLICATIONS_URL"] = f"http://127.0.0.1:{ports['applications']}"
+    # Every client of a local stack (the browser, the end-to-end tests) comes
+    # from 127.0.0.1: the gateway's per-address sign-in lock would lock them
+    # all out at once. The per-user-name lock stays as it is.
+    env.setdefault("SIGN_IN_ADDRESS_FAILURES", "1000")
     stack = Stack(env, ports, data_dir / "logs", embedded)
     stack.log_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -98,6 +102,7 @@ def start_stack(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        # In this order: the gateway is ready only once the services it calls are.
         for name in SERVICES:
             wait_healthy(stack, name)
     except BaseException:
@@ -117,16 +122,20 @@ async def _prepare(env: dict[str, str], demo_data: bool) -> None:
 def wait_healthy(stack: Stack, name: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     proc = stack.procs[name]
+    last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log = (stack.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"service {name} exited with code {proc.returncode}:\n{log}")
         try:
-            if httpx.get(f"{stack.url(name)}/healthz", timeout=1).status_code == 200:
+            answer = httpx.get(f"{stack.url(name)}/healthz", timeout=1)
+            if answer.status_code == 200:
                 return
+            last = f"{answer.status_code} {answer.text[:300]}"  # the gateway's names what it waits for
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     raise RuntimeError(
-        f"service {name} did not become healthy within {timeout}s; see {stack.log_dir / (name + '.log')}"
+        f"service {name} did not become healthy within {timeout}s (last /healthz: {last}); "
+        f"see {stack.log_dir / (name + '.log')}"
     )

@@ -14,7 +14,8 @@ from .use_cases import Deps
 
 routes = APIRouter()
 ServiceDeps = Annotated[Deps, Depends(deps_of)]
-Page = Annotated[int, Query(ge=1)]
+# Bounded: a larger skip overflows the database's integers (a 500), and no list is that long.
+Page = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=250)]
 
 

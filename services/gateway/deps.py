@@ -20,18 +20,21 @@ from shared.errors import NotFound, NotPermitted, NotSignedIn
 from .forward import Services
 from .policy import can_enroll, can_see_group
 from .settings import GatewaySettings
+from .signin import SignInGuard
 from .users import User, Users
 
 COOKIE = "session"
+MAX_PAGE = 10_000  # beyond it a skip overflows the database's integers, and no list is that long
 
 
 @dataclass
 class GatewayDeps:
-    """What the routes use; the users and services are put in when the gateway starts."""
+    """What the routes use; the stores and services are put in when the gateway starts."""
 
     settings: GatewaySettings
     users: Users | None = None
     services: Services | None = None
+    guard: SignInGuard | None = None
 
 
 # Async, as every dependency here: a plain ``def`` would cost a thread hop.
@@ -47,9 +50,14 @@ async def settings(request: Request) -> GatewaySettings:
     return request.app.state.deps.settings
 
 
+async def guard(request: Request) -> SignInGuard:
+    return request.app.state.deps.guard
+
+
 UsersDep = Annotated[Users, Depends(users)]
 ServicesDep = Annotated[Services, Depends(services)]
 SettingsDep = Annotated[GatewaySettings, Depends(settings)]
+GuardDep = Annotated[SignInGuard, Depends(guard)]
 SessionToken = Annotated[str | None, Cookie(alias=COOKIE)]
 
 
@@ -139,7 +147,9 @@ VisibleUpload = Annotated[dict[str, Any], Depends(visible_upload)]
 VisibleApplication = Annotated[str, Depends(visible_application)]
 
 
-async def paging(page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25) -> dict:
+async def paging(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1, page_size: Annotated[int, Query(ge=1, le=250)] = 25
+) -> dict:
     return {"page": page, "page_size": page_size}
 
 

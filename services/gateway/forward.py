@@ -20,6 +20,7 @@ from .users import User
 log = logging.getLogger(__name__)
 
 ServiceName = Literal["upload", "dashboard", "applications"]
+SERVICES: tuple[ServiceName, ...] = ("upload", "dashboard", "applications")
 # What of a service's answer reaches the caller besides its status and body.
 PASSED_ON = ("content-type", "content-disposition")
 
@@ -64,6 +65,13 @@ class Services:
     async def close(self) -> None:
         for client in self.clients.values():
             await client.aclose()
+
+    async def healthy(self, service: ServiceName, timeout: float) -> bool:
+        """Whether the service answers its own /healthz with 200 within ``timeout`` seconds."""
+        try:
+            return (await self.clients[service].get("/healthz", timeout=timeout)).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     async def send(
         self, service: ServiceName, method: str, *segments: str, actor: User | None = None, **content: Any

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from cachetools import TTLCache
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.envelope import Role, utcnow
 
-_hasher = PasswordHasher()
-# Verified when the user name is unknown, so both failures take as long.
-_DUMMY_HASH = _hasher.hash("no such user")
+from .passwords import DUMMY_HASH, Passwords
 
 
 @dataclass(frozen=True)
@@ -41,6 +37,9 @@ class Users(Protocol):
     """What the routes need of the user store (tests stand in an in-memory one)."""
 
     async def authenticate(self, user_id: str, password: str) -> User | None: ...
+    async def ping(self) -> None:
+        """Raises unless the store answers."""
+
     async def open_session(self, user: User) -> str: ...
     async def user_for(self, token: str) -> User | None: ...
     async def close_session(self, token: str) -> None: ...
@@ -51,7 +50,16 @@ def _user(doc: dict) -> User:
 
 
 class UserStore:
-    def __init__(self, db: AsyncDatabase, session_secret: str, session_hours: int, cache_seconds: float = 0) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        session_secret: str,
+        session_hours: int,
+        cache_seconds: float = 0,
+        passwords: Passwords | None = None,
+    ) -> None:
+        self._db = db
+        self._passwords = passwords or Passwords(None)
         self._users = db["users"]
         self._sessions = db["sessions"]
         self._secret = session_secret.encode()
@@ -73,7 +81,7 @@ class UserStore:
             {"_id": user_id},
             {
                 "$set": {
-                    "password_hash": _hasher.hash(password),
+                    "password_hash": await self._passwords.hash(password),
                     "role": role,
                     "display_name": display_name,
                     "group_id": group_id,
@@ -84,11 +92,12 @@ class UserStore:
 
     async def authenticate(self, user_id: str, password: str) -> User | None:
         doc = await self._users.find_one({"_id": user_id})
-        try:
-            _hasher.verify(doc["password_hash"] if doc else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
+        if not await self._passwords.verify(doc["password_hash"] if doc else DUMMY_HASH, password):
             return None
         return _user(doc) if doc else None
+
+    async def ping(self) -> None:
+        await self._db.command("ping")
 
     async def open_session(self, user: User) -> str:
         token = secrets.token_urlsafe(32)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from shared.errors import NotSignedIn
 
-from ..deps import COOKIE, CurrentUser, SessionToken, SettingsDep, UsersDep
+from ..deps import COOKIE, CurrentUser, GuardDep, SessionToken, SettingsDep, UsersDep
+from ..throttle import client_address
 
 router = APIRouter(tags=["session"])
 
@@ -17,12 +18,21 @@ class SignIn(BaseModel):
     password: str
 
 
-@router.post("/session")
-async def sign_in(body: SignIn, response: Response, store: UsersDep, settings: SettingsDep) -> dict:
-    """Sign in; sets an HttpOnly session cookie."""
+@router.post("/session", responses={429: {"description": "Too many failed sign-ins: wait Retry-After seconds"}})
+async def sign_in(
+    body: SignIn, request: Request, response: Response, store: UsersDep, guard: GuardDep, settings: SettingsDep
+) -> dict:
+    """Sign in; sets an HttpOnly session cookie. Repeated failures lock the user name or the address for a while."""
+    # The connection's address; behind a reverse proxy, from its X-Forwarded-For
+    # when it is one of the trusted_proxies (see client_address).
+    host = request.client.host if request.client else ""
+    address = client_address(host, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    await guard.check(body.username, address)  # while locked the password is not even checked
     user = await store.authenticate(body.username, body.password)
     if user is None:
+        await guard.failed(body.username, address)
         raise NotSignedIn("wrong_credentials", "Wrong user name or password.")
+    await guard.succeeded(body.username, address)
     response.set_cookie(
         COOKIE,
         await store.open_session(user),

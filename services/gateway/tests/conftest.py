@@ -7,6 +7,7 @@ error); broker 2 has G2 with U2 (U2-0004), administered by admin2.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +17,8 @@ from services.gateway.app import create_app
 from services.gateway.deps import GatewayDeps
 from services.gateway.forward import Services
 from services.gateway.settings import GatewaySettings
-from services.gateway.tests.fakes import URLS, FakeServices, FakeUsers
+from services.gateway.signin import SignInGuard, rules
+from services.gateway.tests.fakes import URLS, FakeAttempts, FakeAudit, FakeServices, FakeUsers
 from services.gateway.users import User
 
 PASSWORD = "right-password"
@@ -27,6 +29,19 @@ USERS = (
     User("reviewer1", "kp_reviewer", "Reviewer One"),
 )
 SignIn = Callable[[str | None], Awaitable[httpx.AsyncClient]]
+
+
+class Clock:
+    """The sign-in guard's clock, moved on by the tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -46,12 +61,23 @@ def users() -> FakeUsers:
 
 
 @pytest.fixture
-async def gateway(fake: FakeServices, users: FakeUsers) -> AsyncIterator[FastAPI]:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def audit() -> FakeAudit:
+    return FakeAudit()
+
+
+@pytest.fixture
+async def gateway(fake: FakeServices, users: FakeUsers, clock: Clock, audit: FakeAudit) -> AsyncIterator[FastAPI]:
     settings = GatewaySettings(app_env="test", **URLS)
     app = create_app(settings)
     # ASGITransport runs no lifespan: the fakes stand where ``open`` puts the real ones.
     services = Services(settings, transport=httpx.MockTransport(fake))
-    app.state.deps = GatewayDeps(settings, users, services)
+    guard = SignInGuard(FakeAttempts(), audit, rules(settings), clock)
+    app.state.deps = GatewayDeps(settings, users, services, guard)
     yield app
     await services.close()
 

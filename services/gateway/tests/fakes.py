@@ -5,11 +5,18 @@ handler that records every request it receives)."""
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
+from argon2.exceptions import VerifyMismatchError
 
+from services.gateway.passwords import Passwords
+from services.gateway.throttle import Record
 from services.gateway.users import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,16 +24,40 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 URLS = {"upload_url": "http://upload", "dashboard_url": "http://dashboard", "applications_url": "http://applications"}
 
 
+class FakeHasher:
+    """argon2's PasswordHasher in clear, taking ``seconds`` of the calling thread per check."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def hash(self, password: str) -> str:
+        return f"fake${password}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        time.sleep(self.seconds)
+        if password_hash != self.hash(password):
+            raise VerifyMismatchError()
+        return True
+
+
 class FakeUsers:
-    """Users who all have ``password``, and their open sessions."""
+    """Users who all have ``password`` (checked by the real ``Passwords`` on a fake hasher), and their sessions."""
 
     def __init__(self, *users: User, password: str) -> None:
         self.users = {user.user_id: user for user in users}
-        self.password = password
+        self.hasher = FakeHasher()
+        self.passwords = Passwords(None, self.hasher)  # type: ignore[arg-type]
+        self.password_hash = self.hasher.hash(password)
         self.sessions: dict[str, str] = {}
+        self.down = False
 
     async def authenticate(self, user_id: str, password: str) -> User | None:
-        return self.users.get(user_id) if password == self.password else None
+        ok = await self.passwords.verify(self.password_hash, password)
+        return self.users.get(user_id) if ok else None
+
+    async def ping(self) -> None:
+        if self.down:
+            raise ConnectionError("the gateway's database is down")
 
     async def open_session(self, user: User) -> str:
         token = secrets.token_urlsafe(16)
@@ -38,6 +69,39 @@ class FakeUsers:
 
     async def close_session(self, token: str) -> None:
         self.sessions.pop(token, None)
+
+
+class FakeAttempts:
+    """The throttling records in memory, written as ``MongoAttempts`` writes them (less their expiry)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, Record] = {}
+
+    async def records(self, keys: Sequence[str]) -> dict[str, Record]:
+        return {key: self.kept[key] for key in keys if key in self.kept}
+
+    async def add_failure(self, key: str, at: datetime, keep: int, expires_at: datetime) -> Record:
+        record = self.kept.get(key, Record())
+        self.kept[key] = replace(record, failures=(*record.failures, at)[-keep:])
+        return self.kept[key]
+
+    async def lock(self, key: str, seen: Record, until: datetime, expires_at: datetime) -> bool:
+        record = self.kept[key]
+        if record.locks != seen.locks:
+            return False
+        self.kept[key] = replace(record, locks=record.locks + 1, locked_until=until)
+        return True
+
+    async def clear(self, key: str) -> None:
+        self.kept.pop(key, None)
+
+
+class FakeAudit:
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+
+    async def record(self, entry: dict) -> None:
+        self.entries.append(entry)
 
 
 class FakeServices:
@@ -92,6 +156,8 @@ class FakeServices:
     def answer(self, service: str, request: httpx.Request, *path: str) -> httpx.Response | None:
         params = request.url.params
         match (service, request.method, *path):
+            case (_, "GET", "healthz"):
+                return json_answer({"status": "ok"})
             case ("dashboard", "GET", "groups"):
                 # Every group, whatever the filter: the gateway must not rely on it.
                 return json_answer(list(self.groups.values()))
