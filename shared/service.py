@@ -23,12 +23,12 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaRouter
-from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import errors
 from .contracts.envelope import Actor, new_id
+from .identity import Caller, verify
 from .kafka import make_broker, start_broker
 from .logs import configure_logging, correlated, correlation_id
 from .mongo import make_client
@@ -63,6 +63,9 @@ class Service:
     routes: APIRouter | None = None
     subscribers: KafkaRouter | None = None
     open: Callable[[AsyncDatabase], Awaitable[None]] | None = None
+    # An internal service answers its routes only to callers the gateway signed
+    # (shared.identity); the gateway's own routes are the public API.
+    internal: bool = True
 
 
 def create_service_app(
@@ -118,7 +121,9 @@ def create_service_app(
         return answer
 
     if service.routes is not None:
-        app.include_router(service.routes)
+        guard = [Depends(signed_caller)] if service.internal else []
+        app.include_router(service.routes, dependencies=guard)
+    app.state.token_secret = settings.service_token_secret.get_secret_value()
     app.state.broker = broker
     app.state.deps = service.deps
     return app
@@ -192,31 +197,22 @@ class CorrelationMiddleware:
                     await error_response(500, INTERNAL, "internal_error")(scope, receive, send_with_id)
 
 
-async def caller(
-    x_actor_id: Annotated[str | None, Header()] = None,
-    x_actor_role: Annotated[str | None, Header()] = None,
-) -> Actor:
-    """The caller's identity, which the gateway sends with every command."""
-    if not x_actor_id or not x_actor_role:
-        raise errors.NotSignedIn("no_identity", "X-Actor-Id and X-Actor-Role headers are required.")
-    return _actor(x_actor_id, x_actor_role)
+async def signed_caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """Who the gateway says is calling (a signed, short-lived token), or 401."""
+    return verify(request.app.state.token_secret, authorization)
 
 
-async def optional_caller(
-    x_actor_id: Annotated[str | None, Header()] = None,
-    x_actor_role: Annotated[str | None, Header()] = None,
-) -> Actor | None:
-    """The caller's identity when the gateway sent one (queries)."""
-    if not x_actor_id or not x_actor_role:
-        return None
-    return _actor(x_actor_id, x_actor_role)
+async def caller(signed: Annotated[Caller, Depends(signed_caller)]) -> Actor:
+    """The user a command is for: the gateway signs it with every command."""
+    actor = signed.actor()
+    if actor is None:
+        raise errors.NotSignedIn("no_user", "A command needs the signed identity of the user it is for.")
+    return actor
 
 
-def _actor(user_id: str, role: str) -> Actor:
-    try:
-        return Actor(user_id=user_id, role=role)
-    except ValidationError as exc:
-        raise errors.NotSignedIn("bad_identity", "X-Actor-Role is not a role of this portal.") from exc
+async def optional_caller(signed: Annotated[Caller, Depends(signed_caller)]) -> Actor | None:
+    """The user a query is for, or None when the gateway asks for itself."""
+    return signed.actor()
 
 
 async def correlation() -> str:

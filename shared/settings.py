@@ -38,6 +38,8 @@ class InfraSettings(BaseSettings):
     # Keys that encrypt SSNs and dates of birth where they are kept
     # (``id=base64 of 32 bytes,...``; the first encrypts): see shared.crypto.
     pii_encryption_keys: SecretStr = SecretStr(DEMO_SECRET)
+    # Signs (gateway) and checks (services) the caller's identity on internal calls: shared.identity.
+    service_token_secret: SecretStr = SecretStr(DEMO_SECRET)
     # Log lines at this level and above (JSON, one per line); FastStream's own
     # per-message lines are at DEBUG and have a level of their own.
     log_level: str = "INFO"

@@ -15,9 +15,16 @@ def test_demo_data_only_in_demo_mode():
 
 
 def test_gateway_refuses_to_start_in_production_with_the_default_secret():
-    env = {k: v for k, v in os.environ.items() if k not in ("SESSION_SECRET", "PII_HASH_KEY", "PII_ENCRYPTION_KEYS")}
+    secrets = ("SESSION_SECRET", "PII_HASH_KEY", "PII_ENCRYPTION_KEYS", "SERVICE_TOKEN_SECRET")
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     real_key = "k1=" + base64.b64encode(b"k" * 32).decode()
-    env.update(APP_ENV="production", PII_HASH_KEY="a-real-key-0123456789", PII_ENCRYPTION_KEYS=real_key, HTTP_PORT="1")
+    env.update(
+        APP_ENV="production",
+        PII_HASH_KEY="a-real-key-0123456789",
+        PII_ENCRYPTION_KEYS=real_key,
+        SERVICE_TOKEN_SECRET="a-real-token-secret-0123456789",
+        HTTP_PORT="1",
+    )
     done = subprocess.run(
         [sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

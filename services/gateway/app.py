@@ -55,7 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     # Ready when its database and the services answer; reads the deps in place then (tests put fakes in).
     ready = Readiness(lambda: app.state.deps, settings.health_cache_seconds)
-    service = Service("gateway", settings, deps, api(), open=open)
+    service = Service("gateway", settings, deps, api(), open=open, internal=False)
     app = create_service_app(service, health=ready, close=close)
     app.title = "Broker & Employer portal gateway"
 

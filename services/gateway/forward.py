@@ -12,6 +12,7 @@ from fastapi import Response
 
 from shared.contracts.envelope import new_id
 from shared.errors import Unavailable, UpstreamFailed
+from shared.identity import SERVICE_ROLE, sign
 from shared.logs import correlation_id
 
 from .settings import GatewaySettings
@@ -49,6 +50,7 @@ class Services:
     """One HTTP client per service, built once; tests pass an ``httpx.MockTransport``."""
 
     def __init__(self, settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._token_secret = settings.service_token_secret.get_secret_value()
         urls = {
             "upload": settings.upload_url,
             "dashboard": settings.dashboard_url,
@@ -81,9 +83,13 @@ class Services:
         ``actor`` (for commands) sends the caller's identity; ``content`` is
         httpx's ``params``, ``json``, ``data`` or ``files``.
         """
-        headers = {"X-Correlation-Id": correlation_id.get() or new_id()}
-        if actor is not None:
-            headers |= {"X-Actor-Id": actor.user_id, "X-Actor-Role": actor.role}
+        # Every call carries a signed identity: the user's for a command (and
+        # the reads that depend on who asks), the gateway's own otherwise.
+        subject, role = (actor.user_id, actor.role) if actor is not None else ("gateway", SERVICE_ROLE)
+        headers = {
+            "X-Correlation-Id": correlation_id.get() or new_id(),
+            "Authorization": f"Bearer {sign(self._token_secret, subject, role)}",
+        }
         path = service_path(*segments)
         try:
             answer = await self.clients[service].request(method, path, headers=headers, **content)

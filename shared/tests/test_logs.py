@@ -110,7 +110,7 @@ async def test_a_failure_no_handler_took_is_a_500_with_the_error_body_and_the_co
     async def boom() -> dict:
         raise RuntimeError("a bug")
 
-    app = create_service_app(Service("test", InfraSettings(app_env="test"), None, routes))
+    app = create_service_app(Service("test", InfraSettings(app_env="test"), None, routes, internal=False))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         with caplog.at_level(logging.ERROR):
             answer = await http.get("/boom", headers={"X-Correlation-Id": "req-500"})

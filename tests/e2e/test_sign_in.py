@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.gateway.users import UserStore
+from shared.identity import SERVICE_ROLE, sign
 from shared.mongo import make_client
 from shared.settings import DEMO_SECRET
 
@@ -76,7 +77,9 @@ async def test_a_page_out_of_bounds_is_refused_by_the_gateway_and_the_dashboard(
         (ready_stack.gateway_url, f"/api/v1/groups/{group['group_id']}/transactions"),
         (ready_stack.url("dashboard"), f"/groups/{group['group_id']}/transactions"),
     ):
-        async with httpx.AsyncClient(base_url=base, cookies=broker.cookies, timeout=30) as http:
+        # the dashboard answers only what the gateway signed: sign as the gateway does
+        signed = {"Authorization": f"Bearer {sign(DEMO_SECRET, 'gateway', SERVICE_ROLE)}"}
+        async with httpx.AsyncClient(base_url=base, cookies=broker.cookies, headers=signed, timeout=30) as http:
             for page in ("10001", huge):
                 answer = await http.get(path, params={"page": page})
                 assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (base, answer.text)

@@ -181,6 +181,19 @@ async def test_every_service_answers_health(ready_stack):
             assert answer.status_code == 200 and answer.json()["status"] == "ok"
 
 
+async def test_the_internal_services_answer_no_one_the_gateway_did_not_sign(ready_stack):
+    claimed = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker"}  # a caller's own word for who it is
+    async with httpx.AsyncClient() as http:
+        for service, path in (
+            ("dashboard", "/groups"),
+            ("applications", "/applications/u1-0004"),
+            ("upload", "/uploads/u1"),
+            ("upload", "/templates/230001?region=CA"),
+        ):
+            answer = await http.get(f"{ready_stack.url(service)}{path}", headers=claimed)
+            assert answer.status_code == 401 and answer.json()["code"] == "no_identity", (service, path)
+
+
 async def test_template_download_is_the_groups_own_and_checked_on_upload(sign_in):
     broker1, broker2, reviewer = await sign_in("broker1"), await sign_in("broker2"), await sign_in("reviewer1")
     groups = (await broker1.get("/api/v1/groups")).json()

@@ -5,15 +5,34 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.topics import Topics
+from shared.identity import SERVICE_ROLE, sign
 from shared.kafka import ensure_topics
+from shared.settings import DEMO_SECRET
 
 
 @asynccontextmanager
 async def running(app):
-    """Run a service app in this process (lifespan and all) and talk HTTP to it."""
+    """Run a service app in this process (lifespan and all) and talk HTTP to it,
+    as the gateway does: every request signed (the gateway's own identity,
+    unless a test signs one for a user with :func:`as_user`)."""
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service", auth=Signed()) as client:
             yield client
+
+
+class Signed(httpx.Auth):
+    """A fresh short-lived token on each request (a test may run longer than one lives)."""
+
+    def auth_flow(self, request):
+        if "authorization" not in request.headers:
+            request.headers["Authorization"] = f"Bearer {sign(DEMO_SECRET, 'gateway', SERVICE_ROLE)}"
+        yield request
+
+
+def as_user(user_id: str, role: str) -> dict[str, str]:
+    """Headers of a request signed for a user, as the gateway signs commands."""
+    return {"Authorization": f"Bearer {sign(DEMO_SECRET, user_id, role)}"}
 
 
 @pytest.fixture

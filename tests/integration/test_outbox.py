@@ -7,12 +7,11 @@ import pytest
 
 from services.applications.app import create_app
 from services.applications.settings import ApplicationsSettings
-from tests.integration.conftest import db_name, publish, running
+from tests.integration.conftest import as_user, db_name, publish, running
 from tests.messages import classified
 from tests.support import eventually, read_topic, topic_size
 
 pytestmark = pytest.mark.integration
-IDENTITY = {"X-Actor-Id": "admin1", "X-Actor-Role": "group_admin"}
 
 
 class DiesWhilePublishing:
@@ -33,7 +32,7 @@ async def test_an_event_written_before_a_crash_is_published_after_the_restart_on
         await publish(infra, topics.application_classified, classified(2, "error"))
         await eventually(lambda: app.state.deps.store.get("u1-0002"))
         dying = app.state.deps.outlet = DiesWhilePublishing()
-        request = asyncio.create_task(http.post("/applications/u1-0002/save", headers=IDENTITY))
+        request = asyncio.create_task(http.post("/applications/u1-0002/save", headers=as_user("admin1", "group_admin")))
         await asyncio.wait_for(dying.reached.wait(), 10)
         # The write is durable, its event is in the outbox, nothing is published: now the process dies.
         assert (await app.state.deps.store.get("u1-0002"))["status"] == "saved"

@@ -12,7 +12,7 @@ from services.validation.settings import ValidationSettings
 from shared.contracts.envelope import Actor
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
-from tests.integration.conftest import db_name, publish, running
+from tests.integration.conftest import as_user, db_name, publish, running
 from tests.messages import accepted, classified, group_registered, member_enrolled, recorded, row_parsed
 from tests.support import eventually, member, read_topic
 
@@ -155,17 +155,16 @@ async def test_a_saved_application_expires_and_the_expiry_is_published(common, p
         **common, database=db_name(prefix, "applications"), save_for_later_seconds=1, expiry_sweep_seconds=0.2
     )
     app = applications_app(settings)
-    identity = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker"}
     async with running(app) as http:
         await publish(infra, topics.application_classified, classified(2, "error"))
         await eventually(lambda: app.state.deps.store.get("u1-0002"))
-        saved = await http.post("/applications/u1-0002/save", headers=identity)
+        saved = await http.post("/applications/u1-0002/save", headers=as_user("broker1", "broker"))
         assert saved.status_code == 200 and saved.json()["status"] == "saved"
         out = await read_topic(infra.kafka_bootstrap, topics.application_lifecycle, expect=2, timeout=15)
         assert [v["type"] for _, v in out] == ["ApplicationSavedForLater", "ApplicationExpired"]
         assert out[1][1]["actor"] is None
         assert (await http.get("/applications/u1-0002")).json()["status"] == "expired"
-        refused = await http.post("/applications/u1-0002/submit", headers=identity)
+        refused = await http.post("/applications/u1-0002/submit", headers=as_user("broker1", "broker"))
         assert refused.status_code == 409 and "ready" in refused.json()["detail"]
 
 

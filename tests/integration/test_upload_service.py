@@ -1,6 +1,7 @@
 """The upload service on the real servers: GridFS, its database, row messages."""
 
 import io
+import time
 import uuid
 
 import pytest
@@ -13,9 +14,11 @@ from services.upload.settings import UploadSettings
 from services.upload.tests.hostile_files import CORPUS, Hostile
 from shared.contracts.topics import Topics
 from shared.crypto import FieldCipher
+from shared.identity import sign
 from shared.kafka import ensure_topics
 from shared.mongo import make_client
-from tests.integration.conftest import running
+from shared.settings import DEMO_SECRET
+from tests.integration.conftest import as_user, running
 from tests.messages import group_registered
 from tests.support import eventually, member, plain_workbook, read_topic, topic_size, workbook
 
@@ -26,7 +29,10 @@ def hostile(name: str) -> Hostile:
     return next(h for h in CORPUS if h.name == name)
 
 
-IDENTITY = {"X-Actor-Id": "broker1", "X-Actor-Role": "broker", "X-Correlation-Id": "corr-1"}
+def identity() -> dict[str, str]:
+    return as_user("broker1", "broker") | {"X-Correlation-Id": "corr-1"}
+
+
 FORM = {"group_id": "230001", "region": "CA", "group_name": "Golden Gate Bakery"}
 
 
@@ -40,7 +46,7 @@ async def test_upload_stores_the_file_and_publishes_rows_keyed_by_group(settings
         answer = await http.post(
             "/uploads",
             data=FORM,
-            headers=IDENTITY,
+            headers=identity(),
             files={"file": ("members.xlsx", workbook([member(n) for n in range(5)]))},
         )
     assert answer.status_code == 202, answer.text
@@ -113,7 +119,7 @@ async def refusing_service(infra):
 )
 async def test_bad_files_are_refused_and_leave_nothing_behind(refusing_service, infra, name, content, status, code):
     http, settings, topics = refusing_service
-    answer = await http.post("/uploads", data=FORM, headers=IDENTITY, files={"file": (name, content)})
+    answer = await http.post("/uploads", data=FORM, headers=identity(), files={"file": (name, content)})
     assert answer.status_code == status and answer.json()["code"] == code
     assert answer.json()["detail"]
     client = make_client(settings.mongodb_uri)
@@ -130,7 +136,23 @@ async def test_bad_files_are_refused_and_leave_nothing_behind(refusing_service, 
 async def test_commands_without_identity_are_refused(refusing_service):
     http, _, _ = refusing_service
     answer = await http.post("/uploads", data=FORM, files={"file": ("m.xlsx", workbook([member(1)]))})
-    assert answer.status_code == 401
+    assert answer.status_code == 401 and answer.json()["code"] == "no_user"  # signed, but for no user
+
+
+async def test_the_internal_api_answers_only_callers_the_gateway_signed(refusing_service):
+    http, _, _ = refusing_service
+    forged = [
+        {},
+        {"X-Actor-Id": "broker1", "X-Actor-Role": "broker"},  # a caller's word for who it is
+        {"Authorization": f"Bearer {sign('a-secret-that-is-not-the-deployments-own', 'broker1', 'broker')}"},
+        {"Authorization": f"Bearer {sign(DEMO_SECRET, 'broker1', 'broker', now=time.time() - 3600)}"},  # expired
+        {"Authorization": "Bearer not-a-token"},
+    ]
+    for headers in forged:
+        answer = await http.get("/uploads/some-upload", headers=headers, auth=None)
+        assert answer.status_code == 401 and answer.json()["code"] in ("no_identity", "bad_identity"), headers
+    assert (await http.get("/healthz", auth=None)).status_code == 200
+    assert (await http.get("/uploads/some-upload")).status_code == 404  # signed by the gateway: answered
 
 
 async def test_template_is_made_from_the_groups_projection(settings, topics, infra):

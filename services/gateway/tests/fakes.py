@@ -199,3 +199,14 @@ def json_answer(body: Any) -> httpx.Response | None:
 def file_answer(content_type: str, file_name: str | None) -> httpx.Response:
     disposition = {"Content-Disposition": f'attachment; filename="{file_name}"'} if file_name else {}
     return httpx.Response(200, content=b"PK\x03\x04 file", headers={"Content-Type": content_type, **disposition})
+
+
+def identity(request) -> tuple[str, str] | None:
+    """(subject, role) of the signed identity a request to a service carries (None: it carries none)."""
+    from shared.identity import verify
+    from shared.settings import DEMO_SECRET
+
+    if "authorization" not in request.headers:
+        return None
+    caller = verify(DEMO_SECRET, request.headers["authorization"])
+    return caller.subject, caller.role

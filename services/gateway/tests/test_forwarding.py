@@ -7,7 +7,7 @@ import json
 import pytest
 
 from services.gateway.tests.conftest import SignIn
-from services.gateway.tests.fakes import XLSX, FakeServices, segments
+from services.gateway.tests.fakes import XLSX, FakeServices, identity, segments
 
 
 async def test_commands_carry_the_callers_identity_and_every_call_the_correlation_id(sign_in: SignIn, fake):
@@ -15,9 +15,9 @@ async def test_commands_carry_the_callers_identity_and_every_call_the_correlatio
     answer = await broker1.post("/api/v1/applications/U1-0004/submit", headers={"X-Correlation-Id": "corr-42"})
     assert answer.status_code == 200 and answer.json() == {"done": "POST applications/U1-0004/submit"}
     (command,) = fake.sent("applications")
-    assert (command.headers["x-actor-id"], command.headers["x-actor-role"]) == ("broker1", "broker")
+    assert identity(command) == ("broker1", "broker")  # signed: a service checks it
     assert {r.headers["x-correlation-id"] for r in fake.requests[-3:]} == {"corr-42"}
-    assert "x-actor-id" not in fake.sent("dashboard")[-1].headers  # reads go without identity
+    assert identity(fake.sent("dashboard")[-1]) == ("gateway", "service")  # the gateway's own reads
 
 
 async def test_an_upload_is_forwarded_with_its_group_and_form(sign_in: SignIn, fake: FakeServices):
@@ -30,7 +30,7 @@ async def test_an_upload_is_forwarded_with_its_group_and_form(sign_in: SignIn, f
     assert (answer.status_code, answer.json()) == (202, {"upload_id": "U9", "total_rows": 1})
     (sent,) = fake.sent("upload")
     body = sent.content
-    assert sent.headers["x-actor-id"] == "admin2" and b"workbook bytes" in body and b'filename="m.xlsx"' in body
+    assert identity(sent) == ("admin2", "group_admin") and b"workbook bytes" in body and b'filename="m.xlsx"' in body
     for name, value in (("group_id", b"G2"), ("region", b"CA"), ("group_name", b"Two")):
         assert f'name="{name}"'.encode() + b"\r\n\r\n" + value in body
     missing = await admin2.post("/api/v1/groups/G2/mass-enrollment/uploads", files={"file": ("m.xlsx", b"x")})

@@ -35,7 +35,14 @@ def test_production_refuses_default_secrets(monkeypatch):
         GatewaySettings(app_env="production", pii_hash_key="a-real-key-from-the-vault")
     with pytest.raises(ValidationError, match="PII_HASH_KEY"):
         GatewaySettings(app_env="production", session_secret="a-real-secret-from-the-vault")
-    keys = {"pii_hash_key": "k" * 32, "pii_encryption_keys": "k1=" + "A" * 43 + "="}
+    with pytest.raises(ValidationError, match="SERVICE_TOKEN_SECRET"):
+        GatewaySettings(
+            app_env="production",
+            session_secret="s" * 32,
+            pii_hash_key="k" * 32,
+            pii_encryption_keys="k1=" + "A" * 43 + "=",
+        )
+    keys = {"pii_hash_key": "k" * 32, "pii_encryption_keys": "k1=" + "A" * 43 + "=", "service_token_secret": "t" * 32}
     ok = GatewaySettings(app_env="production", session_secret="s" * 32, **keys)
     assert ok.session_secret.get_secret_value() == "s" * 32
     assert GatewaySettings(app_env="demo").app_env == "demo"

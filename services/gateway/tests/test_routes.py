@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway.tests.conftest import PASSWORD, SignIn
-from services.gateway.tests.fakes import FakeServices, FakeUsers
+from services.gateway.tests.fakes import FakeServices, FakeUsers, identity
 
 NOT_SIGNED_IN = {"detail": "Sign in first: no valid session.", "code": "not_signed_in"}
 CANNOT_ENROLL = {"detail": "Your role can review transactions but cannot enroll members.", "code": "role_cannot_enroll"}
@@ -136,4 +136,4 @@ async def test_an_application_is_read_with_the_callers_identity_so_the_service_c
     reviewer = await sign_in("reviewer1")
     assert (await reviewer.get("/api/v1/applications/U1-0004")).status_code == 200
     (read,) = [r for r in fake.requests if r.url.path == "/applications/U1-0004"]
-    assert (read.headers["x-actor-id"], read.headers["x-actor-role"]) == ("reviewer1", "kp_reviewer")
+    assert identity(read) == ("reviewer1", "kp_reviewer")

@@ -1,0 +1,32 @@
+import time
+
+import pytest
+
+from shared.errors import NotSignedIn
+from shared.identity import SERVICE_ROLE, sign, verify
+
+SECRET = "a-service-token-secret-of-enough-length"
+
+
+def test_a_signed_user_is_who_the_gateway_says():
+    caller = verify(SECRET, f"Bearer {sign(SECRET, 'admin1', 'group_admin')}")
+    assert caller.actor().user_id == "admin1" and caller.actor().role == "group_admin"
+    assert verify(SECRET, f"Bearer {sign(SECRET, 'gateway', SERVICE_ROLE)}").actor() is None
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Basic YWRtaW4xOnB3",
+        "Bearer ",
+        f"Bearer {sign('another-secret-of-enough-length-000000', 'admin1', 'group_admin')}",
+        f"Bearer {sign(SECRET, 'admin1', 'group_admin', now=time.time() - 120)}",  # expired after 60 s
+        f"Bearer {sign(SECRET, 'admin1', 'superuser')}",  # no role of this portal
+        f"Bearer {sign(SECRET, 'admin1', 'group_admin')}x",  # altered
+    ],
+)
+def test_anything_else_is_refused(authorization):
+    with pytest.raises(NotSignedIn):
+        verify(SECRET, authorization)
