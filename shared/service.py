@@ -50,6 +50,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.Unavailable: 503,
 }
 CODE_OF_STATUS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
+RETRY_AFTER_SECONDS = 5
 INTERNAL = "Something went wrong on our side; try again, and report it if it persists."
 
 
@@ -135,7 +136,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def refused(request: Request, exc: errors.DomainError) -> JSONResponse:
         status = next(STATUS_OF[k] for k in type(exc).__mro__ if k in STATUS_OF)
-        return error_response(status, exc.detail, exc.code)
+        # Something it depends on is away: say when to try again.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+        return error_response(status, exc.detail, exc.code, headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

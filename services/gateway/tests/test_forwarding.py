@@ -68,6 +68,7 @@ async def test_an_unreachable_dashboard_answers_503_naming_it(sign_in: SignIn, f
     for path in ("/groups", "/groups/G1", "/uploads/U1", "/applications/U1-0004"):
         answer = await broker1.get(f"/api/v1{path}")
         assert answer.status_code == 503 and "dashboard service" in answer.json()["detail"], path
+        assert answer.headers["retry-after"] == "5", path
 
 
 @pytest.mark.parametrize(
