@@ -27,6 +27,7 @@ from shared.contracts.applications import (
     ApplicationRecorded,
     ApplicationSavedForLater,
     ApplicationSubmitted,
+    ArbitrationAgreementAttached,
     FileRow,
     MemberSummary,
     ValidateApplication,
@@ -177,10 +178,23 @@ class UploadApplications:
             self._announce(ApplicationExpired, moved, None)
         return expired
 
-    def attach_agreement(self, application_id: str, agreement: dict[str, Any]) -> Row:
+    def attach_agreement(self, application_id: str, agreement: dict[str, Any], actor: Actor) -> Row:
         """Note the stored Member Arbitration Agreement on the application (no new version: no status change)."""
         app = self.get(application_id)
         self.rows[application_id] = {**self.rows[application_id], "arbitration_agreement": agreement}
+        self.events.append(
+            ArbitrationAgreementAttached(
+                event_id=f"{application_id}:agreement:{agreement['uploaded_at'].isoformat()}",
+                correlation_id=app.get("correlation_id") or application_id,
+                application_id=application_id,
+                upload_id=self.upload_id,
+                group_id=app["group_id"],
+                row_number=app["row_number"],
+                file_name=agreement["file_name"],
+                size=agreement["size"],
+                actor=actor,
+            )
+        )
         return {**app, "arbitration_agreement": agreement}
 
     # --- the state machine -------------------------------------------------

@@ -12,6 +12,7 @@ from shared.contracts.applications import (
     ApplicationRecorded,
     ApplicationSavedForLater,
     ApplicationSubmitted,
+    ArbitrationAgreementAttached,
     ValidateApplication,
 )
 from shared.kafka import On, Publication
@@ -19,7 +20,12 @@ from shared.kafka import On, Publication
 from . import use_cases
 
 LIFECYCLE = (
-    ApplicationEdited | ApplicationDeleted | ApplicationSavedForLater | ApplicationExpired | ApplicationSubmitted
+    ApplicationEdited
+    | ApplicationDeleted
+    | ApplicationSavedForLater
+    | ApplicationExpired
+    | ApplicationSubmitted
+    | ArbitrationAgreementAttached
 )
 
 SUBSCRIPTIONS = (On(topics.APPLICATION_CLASSIFIED, "classified", ApplicationClassified, use_cases.record_classified),)
@@ -28,7 +34,7 @@ PUBLICATIONS = (
     Publication(
         topics.APPLICATION_LIFECYCLE,
         LIFECYCLE,
-        "Edited, deleted, saved for later, expired or submitted (personal data masked)",
+        "Edited, deleted, saved for later, expired, submitted, agreement attached (personal data masked)",
     ),
     Publication(
         topics.VALIDATE_APPLICATION,

@@ -143,7 +143,7 @@ async def attach_agreement(deps: Deps, application_id: str, file_name: str, data
     check_agreement(await view(deps, application_id), data, deps.max_agreement_bytes)
     file_id = await deps.store.save_agreement(application_id, file_name, data)
     agreement = {"file_id": file_id, "file_name": file_name, "size": len(data), "uploaded_at": utcnow()}
-    await _act(deps, application_id, lambda agg: agg.attach_agreement(application_id, agreement))
+    await _act(deps, application_id, lambda agg: agg.attach_agreement(application_id, agreement, actor))
     log.info("arbitration agreement attached to %s by %s", application_id, actor.user_id)
     return agreement
 

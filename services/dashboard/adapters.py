@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.applications import is_application_id, upload_of
-from shared.mongo import MongoStore, find_row, set_by_id, update_rows
+from shared.mongo import MongoStore, find_row, insert_new, set_by_id, update_rows
 from shared.revisions import Rows, apply_revisions
 
 Doc = dict[str, Any]
@@ -41,6 +41,10 @@ class ReadModelStore(Protocol):
         """Transactions by id; one seen already is left as it was."""
         ...
 
+    async def add_audit(self, entries: Pairs) -> None:
+        """Audit entries by id; one seen already is left as it was."""
+        ...
+
     # --- read by the queries ---
     async def groups(self, broker_id: str | None, group_ids: list[str] | None) -> list[Doc]: ...
     async def group(self, group_id: str) -> Doc | None: ...
@@ -50,6 +54,7 @@ class ReadModelStore(Protocol):
     async def saved_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]: ...
     async def transactions_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]: ...
     async def group_count(self) -> int: ...
+    async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]: ...
 
 
 class MongoReadModels(MongoStore):
@@ -58,6 +63,7 @@ class MongoReadModels(MongoStore):
         "enrolled_members": [[("group_id", 1)]],
         "saved_applications": [[("group_id", 1), ("upload_id", 1), ("row_number", 1)]],
         "transactions": [[("group_id", 1), ("created_at", -1)]],
+        "audit": [[("group_id", 1), ("at", -1)], [("at", -1)]],
     }
 
     def __init__(self, db: AsyncDatabase) -> None:
@@ -72,6 +78,8 @@ class MongoReadModels(MongoStore):
         # an application is saved or leaves that state).
         self.saved = db["saved_applications"]
         self.transactions = db["transactions"]
+        # Who did what and when (uploads and the actions on applications), for KP reviewers.
+        self.audit = db["audit"]
 
     async def set_groups(self, groups: Pairs) -> None:
         await set_by_id(self.book, groups)
@@ -114,6 +122,13 @@ class MongoReadModels(MongoStore):
                 [UpdateOne({"_id": _id}, {"$setOnInsert": doc}, upsert=True) for _id, doc in transactions],
                 ordered=False,
             )
+
+    async def add_audit(self, entries: Pairs) -> None:
+        await insert_new(self.audit, [{"_id": entry_id, **entry} for entry_id, entry in entries])
+
+    async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]:
+        query = {"group_id": group_id} if group_id else {}
+        return await _page(self.audit, query, [("at", -1)], page, page_size)
 
     async def groups(self, broker_id: str | None, group_ids: list[str] | None) -> list[Doc]:
         query: Doc = {}

@@ -67,3 +67,9 @@ async def upload_applications(
 async def application(application_id: str, deps: ServiceDeps) -> dict:
     """One application's list line (no personal data)."""
     return await use_cases.application(deps, application_id)
+
+
+@routes.get("/audit")
+async def audit(deps: ServiceDeps, group_id: str | None = None, page: Page = 1, page_size: PageSize = 25) -> dict:
+    """Who did what and when (uploads, edits, saves, deletions, submissions, attachments), newest first."""
+    return await use_cases.audit(deps, group_id, page, page_size)

@@ -12,6 +12,8 @@ from shared.contracts.applications import (
     ApplicationRecorded,
     ApplicationSavedForLater,
     ApplicationSubmitted,
+    ArbitrationAgreementAttached,
+    LifecycleEvent,
 )
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
@@ -189,3 +191,41 @@ def application_row(doc: dict[str, Any]) -> dict[str, Any]:
         "confirmation_id": doc.get("confirmation_id"),
         "expires_at": doc.get("expires_at"),
     }
+
+
+AUDIT_ACTIONS = {
+    "UploadAccepted": "uploaded",
+    "ApplicationEdited": "edited",
+    "ApplicationSavedForLater": "saved for later",
+    "ApplicationDeleted": "deleted",
+    "ApplicationSubmitted": "submitted",
+    "ApplicationExpired": "expired",
+    "ArbitrationAgreementAttached": "attached an arbitration agreement to",
+}
+
+
+def audit_entry(event: UploadAccepted | LifecycleEvent) -> tuple[str, dict[str, Any]]:
+    """Who did what to which upload or application, and when: one line of the
+    audit trail (by event id, so a redelivered event is one line). Never a
+    member's SSN or date of birth: the application is named by its id."""
+    entry: dict[str, Any] = {
+        "at": event.occurred_at,
+        "action": AUDIT_ACTIONS[event.type],
+        "event": event.type,
+        "group_id": event.group_id,
+        "upload_id": event.upload_id,
+        "application_id": getattr(event, "application_id", None),
+        "actor_id": event.actor.user_id if event.actor else "system",
+        "actor_role": event.actor.role if event.actor else None,
+    }
+    if isinstance(event, UploadAccepted):
+        entry["detail"] = f"{event.file_name}, {event.total_rows} row(s)"
+    elif isinstance(event, ApplicationSubmitted):
+        entry["detail"] = f"confirmation {event.confirmation_id}"
+    elif isinstance(event, ArbitrationAgreementAttached):
+        entry["detail"] = f"{event.file_name}, {event.size:,} bytes"
+    return event.event_id, entry
+
+
+def audit_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"entry_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}

@@ -7,7 +7,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from shared.contracts.applications import ApplicationRecorded, ApplicationSubmitted, LifecycleEvent, by_upload
+from shared.contracts.applications import (
+    ApplicationLifecycleEvent,
+    ApplicationRecorded,
+    ApplicationSubmitted,
+    LifecycleEvent,
+    by_upload,
+)
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
 from shared.errors import must_exist
@@ -43,6 +49,7 @@ async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
     for event in events:
         await deps.models.set_upload(event.upload_id, domain.upload_document(event))
         log.info("upload %s of group %s: %d rows expected", event.upload_id, event.group_id, event.total_rows)
+    await deps.models.add_audit([domain.audit_entry(e) for e in events])
 
 
 async def project_recorded(deps: Deps, events: list[ApplicationRecorded]) -> None:
@@ -53,10 +60,12 @@ async def project_recorded(deps: Deps, events: list[ApplicationRecorded]) -> Non
 async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
     """Edited, saved, deleted, expired and submitted applications change
     their lists and counts; submitted ones enter the transaction history."""
-    await _merge(deps, [(e.application_id, domain.lifecycle_document(e)) for e in events], saved=True)
+    changes = [e for e in events if isinstance(e, ApplicationLifecycleEvent)]  # an attachment changes no status
+    await _merge(deps, [(e.application_id, domain.lifecycle_document(e)) for e in changes], saved=True)
     await deps.models.add_transactions(
         [(e.confirmation_id, domain.transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
     )
+    await deps.models.add_audit([domain.audit_entry(e) for e in events])
 
 
 async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:
@@ -103,6 +112,12 @@ async def application(deps: Deps, application_id: str) -> dict[str, Any]:
 async def saved(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:
     items, total = await deps.models.saved_page(group_id, page, page_size)
     return domain.paged([domain.application_row(d) for d in items], total, page, page_size)
+
+
+async def audit(deps: Deps, group_id: str | None, page: int, page_size: int) -> dict[str, Any]:
+    """The audit trail, newest first: of one group, or of all."""
+    items, total = await deps.models.audit_page(group_id, page, page_size)
+    return domain.paged([domain.audit_view(d) for d in items], total, page, page_size)
 
 
 async def transactions(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:

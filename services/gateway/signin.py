@@ -39,6 +39,9 @@ class Attempts(Protocol):
 
 class Audit(Protocol):
     async def record(self, entry: dict) -> None: ...
+    async def page(self, page: int, page_size: int) -> tuple[list[dict], int]:
+        """Entries newest first, and how many there are."""
+        ...
 
 
 class MongoAttempts:
@@ -89,6 +92,11 @@ class MongoAudit:
 
     async def record(self, entry: dict) -> None:
         await self._audit.insert_one(entry)
+
+    async def page(self, page: int, page_size: int) -> tuple[list[dict], int]:
+        total = await self._audit.count_documents({})
+        cursor = self._audit.find({}, {"_id": 0}).sort("at", -1).skip((page - 1) * page_size).limit(page_size)
+        return await cursor.to_list(), total
 
 
 def rules(settings: GatewaySettings) -> dict[str, Rule]:

@@ -179,7 +179,26 @@ class ApplicationSubmitted(ApplicationLifecycleEvent):
     member: MemberSummary
 
 
+class ArbitrationAgreementAttached(Envelope):
+    """A signed Member Arbitration Agreement (PDF) was attached to an application.
+    Changes no status: it is for the audit trail and other systems."""
+
+    type: Literal["ArbitrationAgreementAttached"] = "ArbitrationAgreementAttached"
+    application_id: str
+    upload_id: str
+    group_id: str
+    row_number: int
+    file_name: str
+    size: int = Field(ge=0, description="Bytes")
+    actor: Actor
+
+
 LifecycleEvent = Annotated[
-    ApplicationEdited | ApplicationDeleted | ApplicationSavedForLater | ApplicationExpired | ApplicationSubmitted,
+    ApplicationEdited
+    | ApplicationDeleted
+    | ApplicationSavedForLater
+    | ApplicationExpired
+    | ApplicationSubmitted
+    | ArbitrationAgreementAttached,
     Field(discriminator="type"),
 ]

@@ -29,6 +29,7 @@ TOPIC_OF = {
             "ApplicationSavedForLater",
             "ApplicationExpired",
             "ApplicationSubmitted",
+            "ArbitrationAgreementAttached",
         ),
         APPLICATION_LIFECYCLE,
     ),

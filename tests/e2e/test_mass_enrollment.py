@@ -134,6 +134,27 @@ async def test_mass_enrollment_from_template_to_transaction_history(sign_in):
     assert {t["status"] for t in transactions} == {"Pending KP Review"}
     assert all("ssn" not in t or t["ssn"] is None for t in transactions)
 
+    # A KP reviewer reads who did what: the upload and every action on its applications, by admin1.
+    reviewer = await sign_in("reviewer1")
+
+    async def trail():
+        params = {"group_id": group["group_id"], "page_size": 250}
+        page = (await reviewer.get("/api/v1/audit", params=params)).json()
+        mine = [e for e in page["items"] if e["upload_id"] == upload_id]
+        return mine if len(mine) >= 1 + 1 + 1 + 4 + 241 else None
+
+    entries = await eventually(trail)
+    actions = {(e["action"], e["actor_id"]) for e in entries}
+    assert actions == {
+        ("uploaded", "admin1"),
+        ("edited", "admin1"),
+        ("saved for later", "admin1"),
+        ("deleted", "admin1"),
+        ("submitted", "admin1"),
+    }
+    assert not [r for r in READY if r["ssn"] in str(entries)]
+    assert (await admin.get("/api/v1/audit")).status_code == 403
+
 
 async def revalidated_within(check):
     return await eventually(check, timeout=30)

@@ -17,6 +17,7 @@ class InMemoryReadModels:
         self.rows: dict[str, tuple[Rows, int]] = {}  # upload id -> (rows, version)
         self.saved: dict[str, Doc] = {}
         self.transactions: dict[str, Doc] = {}
+        self.audit: dict[str, Doc] = {}
 
     async def set_groups(self, groups: list[tuple[str, Doc]]) -> None:
         for group_id, fields in groups:
@@ -53,6 +54,18 @@ class InMemoryReadModels:
     async def add_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
         for transaction_id, doc in transactions:
             self.transactions.setdefault(transaction_id, doc)
+
+    async def add_audit(self, entries: list[tuple[str, Doc]]) -> None:
+        for entry_id, doc in entries:
+            self.audit.setdefault(entry_id, doc)
+
+    async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]:
+        found = sorted(
+            ({"_id": e, **d} for e, d in self.audit.items() if group_id in (None, d["group_id"])),
+            key=lambda d: d["at"],
+            reverse=True,
+        )
+        return found[(page - 1) * page_size : page * page_size], len(found)
 
     async def groups(self, broker_id: str | None, group_ids: list[str] | None) -> list[Doc]:
         return [

@@ -91,3 +91,35 @@ async def test_lifecycle_events_move_rows_between_lists_and_an_older_one_never_w
         lifecycle(ApplicationSubmitted, 4, 2, confirmation_id="ME-ABCD-EF12", member=MEMBER), topic=LIFECYCLE
     )
     assert (await use_cases.transactions(deps, "230001", 1, 25))["total"] == 1
+
+
+async def test_the_audit_trail_says_who_did_what_and_when_once_per_event(dashboard):
+    from shared.contracts.applications import ArbitrationAgreementAttached
+
+    br, deps = dashboard
+    await br.publish(accepted(3), "enrollment.upload-accepted.v1")
+    await br.publish_batch(recorded(4), topic=RECORDED)
+    attached = ArbitrationAgreementAttached(
+        event_id="u1-0004:agreement:1",
+        correlation_id="c1",
+        application_id="u1-0004",
+        upload_id="u1",
+        group_id="230001",
+        row_number=4,
+        file_name="signed.pdf",
+        size=2048,
+        actor=accepted(3).actor,
+    )
+    submitted = lifecycle(ApplicationSubmitted, 4, 2, confirmation_id="ME-ABCD-EF12", member=MEMBER)
+    for _ in range(2):  # delivered twice: one line each
+        await br.publish_batch(attached, submitted, topic=LIFECYCLE)
+    trail = await use_cases.audit(deps, "230001", 1, 25)
+    assert trail["total"] == 3
+    lines = {(t["action"], t["actor_id"], t.get("detail")) for t in trail["items"]}
+    assert lines == {
+        ("uploaded", "broker1", "m.xlsx, 3 row(s)"),
+        ("attached an arbitration agreement to", "broker1", "signed.pdf, 2,048 bytes"),
+        ("submitted", "broker1", "confirmation ME-ABCD-EF12"),
+    }
+    assert (await use_cases.application(deps, "u1-0004"))["status"] == "submitted"  # the attachment moved nothing
+    assert (await use_cases.audit(deps, "239999", 1, 25))["total"] == 0

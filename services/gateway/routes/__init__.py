@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import applications, groups, session, uploads
+from . import applications, audit, groups, session, uploads
 
 
 def api() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for resource in (session, groups, uploads, applications):
+    for resource in (session, groups, uploads, applications, audit):
         router.include_router(resource.router)
     return router

@@ -103,6 +103,10 @@ class FakeAudit:
     async def record(self, entry: dict) -> None:
         self.entries.append(entry)
 
+    async def page(self, page: int, page_size: int) -> tuple[list[dict], int]:
+        newest = sorted(self.entries, key=lambda e: e["at"], reverse=True)
+        return newest[(page - 1) * page_size : page * page_size], len(newest)
+
 
 class FakeServices:
     """The three services: groups with their broker, uploads with their group, applications."""

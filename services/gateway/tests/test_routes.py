@@ -137,3 +137,20 @@ async def test_an_application_is_read_with_the_callers_identity_so_the_service_c
     assert (await reviewer.get("/api/v1/applications/U1-0004")).status_code == 200
     (read,) = [r for r in fake.requests if r.url.path == "/applications/U1-0004"]
     assert identity(read) == ("reviewer1", "kp_reviewer")
+
+
+async def test_the_audit_trail_is_for_kp_reviewers(sign_in: SignIn, fake: FakeServices, audit):
+    for user in ("broker1", "admin2"):
+        client = await sign_in(user)
+        for path in ("/api/v1/audit", "/api/v1/audit/sign-ins"):
+            answer = await client.get(path)
+            assert (answer.status_code, answer.json()["code"]) == (403, "reviewers_only"), (user, path)
+    assert not [r for r in fake.requests if r.url.path == "/audit"]
+    reviewer = await sign_in("reviewer1")
+    assert (await reviewer.get("/api/v1/audit", params={"group_id": "G1"})).status_code == 200
+    (asked,) = [r for r in fake.requests if r.url.path == "/audit"]
+    assert asked.url.params["group_id"] == "G1" and identity(asked) == ("reviewer1", "kp_reviewer")
+    trail = (await reviewer.get("/api/v1/audit/sign-ins")).json()
+    assert trail["total"] == len(audit.entries) == 3
+    assert {e["user_name"] for e in trail["items"]} == {"broker1", "admin2", "reviewer1"}
+    assert "password" not in str(trail)
