@@ -96,11 +96,12 @@ async def upload_progress(upload_id: str, services: Services) -> dict | None:
     if record is None:
         return None
     heard = {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
+    failed = record.get("status") == "failed"  # the upload service gave up publishing it: upload again
     return {
         "upload_id": upload_id,
         "group_id": record["group_id"],
         "file_name": record["file_name"],
-        "status": "processing",
+        "status": "failed" if failed else "processing",
         "total_rows": record["total_rows"],
         "classified": 0,
         "ready": 0,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from gridfs.errors import NoFile
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.reference import GroupRegistered
@@ -24,7 +25,15 @@ class UploadStore(Protocol):
     async def mark_published(self, upload_id: str) -> None: ...
     async def get(self, upload_id: str) -> dict[str, Any] | None: ...
     async def outboxes_waiting(self, older_than: datetime) -> list[str]:
-        """Uploads received before ``older_than`` and not yet published."""
+        """Uploads received before ``older_than``, not yet published and not given up."""
+        ...
+
+    async def note_failed_attempt(self, upload_id: str) -> int:
+        """One more failed attempt to publish the upload; how many there have been."""
+        ...
+
+    async def mark_failed(self, upload_id: str, reason: str) -> None:
+        """Given up: the upload will not be published."""
         ...
 
     async def read_file(self, upload_id: str) -> bytes: ...
@@ -62,8 +71,17 @@ class MongoUploadStore(MongoStore):
         return await self._uploads.find_one({"_id": upload_id})
 
     async def outboxes_waiting(self, older_than: datetime) -> list[str]:
-        cursor = self._uploads.find({"published": False, "received_at": {"$lt": older_than}}, {"_id": 1})
-        return [d["_id"] async for d in cursor]
+        query = {"published": False, "received_at": {"$lt": older_than}, "failed": {"$ne": True}}
+        return [d["_id"] async for d in self._uploads.find(query, {"_id": 1})]
+
+    async def note_failed_attempt(self, upload_id: str) -> int:
+        doc = await self._uploads.find_one_and_update(
+            {"_id": upload_id}, {"$inc": {"publish_attempts": 1}}, return_document=ReturnDocument.AFTER
+        )
+        return doc["publish_attempts"] if doc else 0
+
+    async def mark_failed(self, upload_id: str, reason: str) -> None:
+        await self._uploads.update_one({"_id": upload_id}, {"$set": {"failed": True, "failure": reason}})
 
     async def read_file(self, upload_id: str) -> bytes:
         try:

@@ -56,7 +56,8 @@ async def get_upload(upload_id: str, deps: ServiceDeps) -> dict:
     """The upload record (who, which group, how many rows)."""
     record = await use_cases.upload_record(deps, upload_id)
     keep = ("group_id", "region", "file_name", "total_rows", "received_at")
-    return {"upload_id": record["_id"], **{k: record[k] for k in keep}}
+    status = "failed" if record.get("failed") else "published" if record.get("published") else "publishing"
+    return {"upload_id": record["_id"], **{k: record[k] for k in keep}, "status": status}
 
 
 @routes.post("/uploads/{upload_id}/error-report")

@@ -35,8 +35,10 @@ class Deps:
     relay: Relay | None = None  # publishes uploads left unpublished
     max_bytes: int = 2 * 1024 * 1024
     max_members: int = 250
-    # How long an upload's answer waits for Kafka; after that the relay publishes it.
+    # How long an upload's answer waits for Kafka; after that the relay publishes it,
+    # trying this many rounds before it marks the upload failed.
     publish_timeout: float = 10.0
+    publish_attempts: int = 20
     # Encrypts the stored file and the SSNs and dates of birth in the row messages.
     cipher: FieldCipher = field(default_factory=lambda: FieldCipher.from_setting(DEMO_SECRET))
 
@@ -87,11 +89,22 @@ async def accept_upload(deps: Deps, request: UploadRequest, data: bytes) -> tupl
 
 
 async def publish_stored(deps: Deps, upload_id: str) -> None:
-    """What the relay does for an upload left unpublished: publish it again from the stored file."""
+    """What the relay does for an upload left unpublished: publish it again from
+    the stored file. After ``publish_attempts`` failed rounds the upload is
+    marked failed and left alone: the user sees it failed and uploads again,
+    instead of watching it "processing" for ever."""
     record = await deps.store.get(upload_id)
-    data = deps.cipher.decrypt_file(upload_id, await deps.store.read_file(upload_id))
-    parsed = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
-    await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed, deps.cipher))
+    try:
+        data = deps.cipher.decrypt_file(upload_id, await deps.store.read_file(upload_id))
+        parsed = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
+        await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed, deps.cipher))
+    except Exception as exc:
+        attempts = await deps.store.note_failed_attempt(upload_id)
+        if attempts >= deps.publish_attempts:
+            await deps.store.mark_failed(upload_id, type(exc).__name__)
+            log.error("upload %s could not be published in %d attempts (%s): marked failed", upload_id, attempts, exc)
+            return
+        raise
 
 
 def upload_messages(

@@ -109,6 +109,7 @@ async function waitForCompletion(uploadId) {
     $("progress-bar").value = status.classified;
     $("progress-text").textContent = `Validated ${status.classified} of ${status.total_rows} rows`;
     if (status.complete) return status;
+    if (status.status === "failed") throw new Error("The file was stored but could not be processed. Upload it again.");
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }

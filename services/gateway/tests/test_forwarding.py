@@ -131,3 +131,10 @@ async def test_files_pass_through_with_their_type(sign_in: SignIn, fake: FakeSer
     assert fake.sent("upload")[-1].url.params["region"] == "CA"
     agreement = await broker1.get("/api/v1/applications/U1-0004/arbitration-agreement")
     assert agreement.headers["content-type"] == "application/pdf" and agreement.content == b"PK\x03\x04 file"
+
+
+async def test_an_upload_the_upload_service_gave_up_on_shows_failed(sign_in: SignIn, fake: FakeServices):
+    fake.add_upload("U4", "G1", projected=False)
+    fake.uploads["U4"]["status"] = "failed"
+    answer = await (await sign_in("broker1")).get("/api/v1/uploads/U4")
+    assert answer.json()["status"] == "failed" and answer.json()["complete"] is False

@@ -26,7 +26,19 @@ class InMemoryUploadStore:
         return self.records.get(upload_id)
 
     async def outboxes_waiting(self, older_than: datetime) -> list[str]:
-        return [u for u, r in self.records.items() if not r["published"] and r["received_at"] < older_than]
+        return [
+            u
+            for u, r in self.records.items()
+            if not r["published"] and r["received_at"] < older_than and not r.get("failed")
+        ]
+
+    async def note_failed_attempt(self, upload_id: str) -> int:
+        record = self.records[upload_id]
+        record["publish_attempts"] = record.get("publish_attempts", 0) + 1
+        return record["publish_attempts"]
+
+    async def mark_failed(self, upload_id: str, reason: str) -> None:
+        self.records[upload_id] |= {"failed": True, "failure": reason}
 
     async def read_file(self, upload_id: str) -> bytes:
         return self.files[upload_id]

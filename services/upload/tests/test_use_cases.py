@@ -107,3 +107,15 @@ async def test_an_upload_stored_while_kafka_is_away_is_accepted_and_the_relay_pu
     assert await deps.relay.round() == 1
     assert [m.event_id for m in published["rows"]] == [f"{accepted.upload_id}:row:4"]
     assert deps.store.records[accepted.upload_id]["published"] is True
+
+
+async def test_an_upload_that_cannot_be_published_ends_failed_instead_of_processing_for_ever(service):
+    _, deps, published = service
+    deps.outlet, deps.publish_attempts = Down(), 3
+    accepted, _ = await use_cases.accept_upload(deps, REQUEST, workbook([member(1)]))
+    deps.store.records[accepted.upload_id]["received_at"] -= timedelta(minutes=5)
+    for _ in range(5):
+        await deps.relay.round()
+    record = deps.store.records[accepted.upload_id]
+    assert record["failed"] is True and record["publish_attempts"] == 3  # given up, and not retried after
+    assert await deps.store.outboxes_waiting(utcnow()) == []
