@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Deps:
-    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+    """The read models: written by the projections, read by the queries (a fake in tests)."""
 
     models: ReadModelStore | None = None
 

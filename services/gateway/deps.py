@@ -19,6 +19,7 @@ from shared.errors import NotFound, NotPermitted, NotSignedIn
 
 from .forward import Services
 from .policy import can_enroll, can_see_group
+from .progress import upload_progress
 from .settings import GatewaySettings
 from .signin import SignInGuard
 from .users import User, Users
@@ -84,31 +85,6 @@ Enroller = Annotated[User, Depends(require_enroller)]
 async def sees_group(group_id: str | None, user: User, services: Services) -> dict | None:
     group = await services.group(group_id) if group_id else None
     return group if group is not None and can_see_group(user, group) else None
-
-
-async def upload_progress(upload_id: str, services: Services) -> dict | None:
-    """The upload's counts from the dashboard; until the dashboard has projected
-    the upload, the upload service's record with the counts heard so far."""
-    progress = await services.read("dashboard", "uploads", upload_id)
-    if progress is not None and progress.get("total_rows") is not None:
-        return progress
-    record = await services.read("upload", "uploads", upload_id)
-    if record is None:
-        return None
-    heard = {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
-    failed = record.get("status") == "failed"  # the upload service gave up publishing it: upload again
-    return {
-        "upload_id": upload_id,
-        "group_id": record["group_id"],
-        "file_name": record["file_name"],
-        "status": "failed" if failed else "processing",
-        "total_rows": record["total_rows"],
-        "classified": 0,
-        "ready": 0,
-        "error": 0,
-        "rejected": 0,
-        "complete": False,
-    } | heard
 
 
 async def seen_upload(upload_id: str, user: User, services: Services) -> dict | None:

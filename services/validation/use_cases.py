@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Deps:
-    """What the use cases work with; the app's wiring fills it, tests put fakes in."""
+    """The reference projection and claims, the outlet for verdicts, the keys
+    that hash and open members' SSNs, and the day (fakes and a fixed day in tests)."""
 
     store: ReferenceStore | None = None
     outlet: Outlet | None = None

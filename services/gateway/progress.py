@@ -1,0 +1,32 @@
+"""How far an upload is, as the gateway answers it: the dashboard's counts,
+or, until the dashboard has projected the upload, the upload service's own
+record (a masked record both: no member's data)."""
+
+from __future__ import annotations
+
+from .forward import Services
+
+
+async def upload_progress(upload_id: str, services: Services) -> dict | None:
+    """The upload's counts from the dashboard; until the dashboard has projected
+    the upload, the upload service's record with the counts heard so far."""
+    progress = await services.read("dashboard", "uploads", upload_id)
+    if progress is not None and progress.get("total_rows") is not None:
+        return progress
+    record = await services.read("upload", "uploads", upload_id)
+    if record is None:
+        return None
+    heard = {k: v for k, v in (progress or {}).items() if k in ("ready", "error", "rejected", "classified")}
+    failed = record.get("status") == "failed"  # the upload service gave up publishing it: upload again
+    return {
+        "upload_id": upload_id,
+        "group_id": record["group_id"],
+        "file_name": record["file_name"],
+        "status": "failed" if failed else "processing",
+        "total_rows": record["total_rows"],
+        "classified": 0,
+        "ready": 0,
+        "error": 0,
+        "rejected": 0,
+        "complete": False,
+    } | heard
