@@ -9,13 +9,14 @@ cannot be told apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Query, Request
 
-from shared.contracts.applications import is_application_id, upload_of
-from shared.errors import NotFound, NotPermitted, NotSignedIn
+from shared.contracts.applications import APPLICATION_ID, upload_of
+from shared.errors import BadInput, NotFound, NotPermitted, NotSignedIn
 
 from .forward import Services
 from .policy import can_enroll, can_see_group
@@ -92,8 +93,20 @@ async def seen_upload(upload_id: str, user: User, services: Services) -> dict | 
     return progress if progress and await sees_group(progress.get("group_id"), user, services) else None
 
 
+# What an id in an address may look like; anything else is refused before any service is asked.
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def well_formed(what: str, value: str, shape: re.Pattern = ID) -> None:
+    if not shape.fullmatch(value):
+        raise BadInput(
+            "malformed_id", f"The {what} id in the address is not one this portal gives out. Check the link."
+        )
+
+
 async def visible_group(group_id: str, user: CurrentUser, services: ServicesDep) -> dict:
     """The group's masked record, when it is one of the caller's."""
+    well_formed("group", group_id)
     group = await sees_group(group_id, user, services)
     if group is None:
         raise NotFound("group_not_found", f"Group {group_id} not found.")
@@ -102,6 +115,7 @@ async def visible_group(group_id: str, user: CurrentUser, services: ServicesDep)
 
 async def visible_upload(upload_id: str, user: CurrentUser, services: ServicesDep) -> dict:
     """The upload's progress, when its group is one of the caller's."""
+    well_formed("upload", upload_id)
     progress = await seen_upload(upload_id, user, services)
     if progress is None:
         raise NotFound("upload_not_found", f"Upload {upload_id} not found.")
@@ -114,7 +128,8 @@ async def visible_application(application_id: str, user: CurrentUser, services: 
     Its upload is read from the id: the application itself (SSN, date of
     birth) is not fetched to decide who may ask for it.
     """
-    if not is_application_id(application_id) or await seen_upload(upload_of(application_id), user, services) is None:
+    well_formed("application", application_id, APPLICATION_ID)
+    if await seen_upload(upload_of(application_id), user, services) is None:
         raise NotFound("application_not_found", f"Application {application_id} not found.")
     return application_id
 
