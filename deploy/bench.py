@@ -208,10 +208,14 @@ async def kafka_baseline(bootstrap: str, count: int) -> float:
 
 
 async def mongo_baseline(uri: str, count: int) -> float:
-    """Plain bulk upsert of ``count`` application-like documents; documents/s."""
-    from pymongo import AsyncMongoClient, UpdateOne
+    """Plain bulk upsert of ``count`` application-like documents; documents/s.
+    With the services' own client settings (journaled writes), so the two are
+    compared like with like."""
+    from pymongo import UpdateOne
 
-    client = AsyncMongoClient(uri)
+    from shared.mongo import make_client
+
+    client = make_client(uri)
     collection = client["bench"][f"baseline_{uuid.uuid4().hex[:8]}"]
     try:
         docs = [json.loads(sample_message(n)) for n in range(count)]

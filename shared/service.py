@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaRouter
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import errors
@@ -139,6 +140,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # Something it depends on is away: say when to try again.
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
         return error_response(status, exc.detail, exc.code, headers)
+
+    @app.exception_handler(ConnectionFailure)
+    async def database_away(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        # The database does not answer (a restart, a failover): retry later, like any 503.
+        log.warning("%s %s: the database is not answering (%s)", request.method, request.url.path, type(exc).__name__)
+        detail = "The service's database is not answering; try again in a minute."
+        return error_response(503, detail, "database_unavailable", {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

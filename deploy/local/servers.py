@@ -118,6 +118,30 @@ class EmbeddedServers:
     def mongodb_uri(self) -> str:
         return mongodb_uri(self.mongo_port)
 
+    def record(self) -> None:
+        """Note the processes and addresses in ``servers.json`` (for ``stop_recorded``)."""
+        state = {"pids": [p.pid for p in self.procs], "kafka": self.kafka_bootstrap, "mongodb": self.mongodb_uri}
+        (self.data_dir / "servers.json").write_text(json.dumps(state))
+
+    def stop_mongo(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Stop SecantusDB alone (SIGKILL: a crash); returns its exit code. Tansu
+        keeps running; ``start_mongo`` starts the database again."""
+        mongo = self.procs[1]
+        if mongo.poll() is None:
+            mongo.send_signal(sig)
+        return mongo.wait(timeout=timeout)
+
+    def start_mongo(self, timeout: float = 30.0) -> None:
+        """Start SecantusDB again as ``start`` did: the same port, data directory
+        and log; returns once it answers."""
+        if self.procs[1].poll() is None:
+            raise RuntimeError(f"SecantusDB is running already (pid {self.procs[1].pid})")
+        log = self.data_dir / "logs" / "secantusdb.log"
+        self.procs[1] = spawn_secantus(self.mongo_port, self.data_dir, log)
+        self.record()
+        wait_for_port(self.mongo_port, self.procs[1], "SecantusDB", log, timeout)
+        wait_for_mongo(self.mongodb_uri, log, timeout)
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -128,6 +152,26 @@ class EmbeddedServers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def spawn_secantus(port: int, data_dir: Path, log: Path) -> subprocess.Popen:
+    """SecantusDB on 127.0.0.1:``port`` with its data in ``data_dir/mongo``."""
+    return subprocess.Popen(
+        [
+            str(secantus_binary()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir / "mongo"),
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def start(
@@ -160,22 +204,7 @@ def start(
         )
         procs.append(kafka)
         mongo_log = logs / "secantusdb.log"
-        mongo = subprocess.Popen(
-            [
-                str(secantus_binary()),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(mongo_port),
-                "--storage-path",
-                str(data_dir / "mongo"),
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=mongo_log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        mongo = spawn_secantus(mongo_port, data_dir, mongo_log)
         procs.append(mongo)
         wait_for_port(kafka_port, kafka, "Tansu", kafka_log)
         wait_for_port(mongo_port, mongo, "SecantusDB", mongo_log)
@@ -184,9 +213,7 @@ def start(
         EmbeddedServers(0, 0, procs, data_dir).stop()
         raise
     servers = EmbeddedServers(kafka_port, mongo_port, procs, data_dir)
-    (data_dir / "servers.json").write_text(
-        json.dumps({"pids": [p.pid for p in procs], "kafka": servers.kafka_bootstrap, "mongodb": servers.mongodb_uri})
-    )
+    servers.record()
     return servers
 
 

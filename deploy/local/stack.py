@@ -40,6 +40,45 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    def start_service(self, name: str, service: str | None = None, port: int | None = None) -> subprocess.Popen:
+        """Start one service process (again, after it stopped; or another
+        instance) and return once it answers its health check.
+
+        ``name`` is its key in ``procs`` and ``ports`` and the name of its
+        log; ``service`` the package (``services.<service>``), ``name`` by
+        default. A second instance of a service takes a name and a port of
+        its own and the stack's environment as it is: the same database and
+        consumer groups as the first.
+        """
+        if name in self.procs and self.procs[name].poll() is None:
+            raise RuntimeError(f"{name} is running already (pid {self.procs[name].pid})")
+        if port is not None:
+            self.ports[name] = port
+        self.procs[name] = self._spawn(name, service or name)
+        wait_healthy(self, name)
+        return self.procs[name]
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, timeout: float = 30.0) -> int:
+        """Send one service process ``sig`` (SIGKILL: a crash) and wait until it
+        has exited; returns its exit code. ``start_service(name)`` starts it again."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        return proc.wait(timeout=timeout)
+
+    def _spawn(self, name: str, service: str) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}"],
+                env={**self.env, "HTTP_PORT": str(self.ports[name])},
+                cwd=servers.ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()  # the child has its own descriptor
+
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -89,19 +128,12 @@ def start_stack(
     # from 127.0.0.1: the gateway's per-address sign-in lock would lock them
     # all out at once. The per-user-name lock stays as it is.
     env.setdefault("SIGN_IN_ADDRESS_FAILURES", "1000")
-    stack = Stack(env, ports, data_dir / "logs", embedded)
+    stack = Stack(env, dict(ports), data_dir / "logs", embedded)  # a copy: start_service may add instances
     stack.log_dir.mkdir(parents=True, exist_ok=True)
     try:
         asyncio.run(_prepare(env, demo_data))
         for name in SERVICES:
-            log = (stack.log_dir / f"{name}.log").open("ab")
-            stack.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                env={**env, "HTTP_PORT": str(ports[name])},
-                cwd=servers.ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            stack.procs[name] = stack._spawn(name, name)
         # In this order: the gateway is ready only once the services it calls are.
         for name in SERVICES:
             wait_healthy(stack, name)

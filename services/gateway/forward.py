@@ -100,6 +100,8 @@ class Services:
             ) from exc
         # A refusal is passed on only when it is the service's own JSON
         # answer; anything else is its failure, not the caller's mistake.
+        if answer.status_code == 503:  # away for a while (its database, its broker): the caller retries later
+            raise Unavailable("service_unavailable", f"The {service} service is not answering; try again in a minute.")
         if answer.status_code >= 500 or (not answer.is_success and not is_json(answer)):
             raise failed(service, answer, method, path)
         return answer

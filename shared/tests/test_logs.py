@@ -118,3 +118,25 @@ async def test_a_failure_no_handler_took_is_a_500_with_the_error_body_and_the_co
     assert answer.headers["x-correlation-id"] == "req-500"
     (failure,) = [r for r in caplog.records if r.exc_info]
     assert failure.getMessage() == "GET /boom failed" and failure.exc_info[1].args == ("a bug",)
+
+
+async def test_a_database_that_does_not_answer_is_a_503_with_retry_after():
+    from fastapi import APIRouter
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from shared.service import Service, create_service_app
+
+    routes = APIRouter()
+
+    @routes.get("/groups")
+    async def groups() -> dict:
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
+
+    app = create_service_app(Service("test", InfraSettings(app_env="test"), None, routes, internal=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        answer = await http.get("/groups")
+    assert (answer.status_code, answer.json()["code"], answer.headers["retry-after"]) == (
+        503,
+        "database_unavailable",
+        "5",
+    )

@@ -51,6 +51,12 @@ async def test_a_services_refusal_passes_through_with_its_status_and_body(sign_i
         ((500, {"detail": "boom"}), 502, {"code": "service_failed", "detail": "The applications service failed; "}),
         ((404, "<html>no</html>"), 502, {"code": "service_failed", "detail": "The applications service failed; "}),
         (None, 503, {"code": "service_unavailable", "detail": "The applications service is not answering; "}),
+        # its database away: the service answers 503, and so does the gateway (retry later), not 502
+        (
+            (503, {"detail": "x", "code": "database_unavailable"}),
+            503,
+            {"code": "service_unavailable", "detail": "The "},
+        ),
     ],
 )
 async def test_a_failed_or_unreachable_service_is_named(sign_in: SignIn, fake: FakeServices, canned, status, body):
