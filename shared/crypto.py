@@ -22,9 +22,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .contracts.columns import SENSITIVE_COLUMNS
+from .pii import SEALED_PREFIX
 from .settings import DEMO_SECRET
 
-PREFIX = "enc:1:"
+PREFIX = SEALED_PREFIX
 FILE_MAGIC = b"ENC1"
 NONCE_BYTES = 12
 
@@ -69,24 +70,33 @@ class FieldCipher:
         key_id, _, encoded = value[len(PREFIX) :].partition(":")
         if key_id not in self._aead:
             raise UnreadableSecret(f"{field} is encrypted with key {key_id!r}, which this deployment does not hold")
-        raw = base64.urlsafe_b64decode(encoded)
         try:
+            raw = base64.urlsafe_b64decode(encoded)
             return self._aead[key_id].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError, UnicodeDecodeError) as exc:  # binascii.Error is a ValueError
             raise UnreadableSecret(f"{field} could not be decrypted: altered, or another field's value") from exc
 
     def seal(self, cells: Mapping[str, str | None]) -> dict[str, str | None]:
-        """The cells with the sensitive ones encrypted (those encrypted already are left as they are)."""
-        return {k: self._seal_one(k, v) for k, v in cells.items()}
+        """The cells with the sensitive ones encrypted. Always: cells come from
+        users (a file, an edit), and a user's text that looks encrypted is
+        still only text."""
+        return {k: self.encrypt(k, v) if k in SENSITIVE_COLUMNS and v else v for k, v in cells.items()}
 
     def open(self, cells: Mapping[str, str | None]) -> dict[str, str | None]:
-        """The cells with the sensitive ones decrypted."""
+        """The cells with the sensitive ones decrypted; UnreadableSecret if one cannot be."""
         return {k: self.decrypt(k, v) if k in SENSITIVE_COLUMNS and v else v for k, v in cells.items()}
 
-    def _seal_one(self, key: str, value: str | None) -> str | None:
-        if key not in SENSITIVE_COLUMNS or not value or value.startswith(PREFIX):
-            return value
-        return self.encrypt(key, value)
+    def open_readable(self, cells: Mapping[str, str | None]) -> tuple[dict[str, str | None], list[str]]:
+        """The cells decrypted, a cell that cannot be (a key no longer held) left empty;
+        and which those were."""
+        opened, unreadable = dict(cells), []
+        for key in SENSITIVE_COLUMNS & cells.keys():
+            try:
+                opened[key] = self.decrypt(key, cells[key]) if cells[key] else cells[key]
+            except UnreadableSecret:
+                opened[key] = None
+                unreadable.append(key)
+        return opened, unreadable
 
     # --- whole files ------------------------------------------------------------
     def encrypt_file(self, name: str, data: bytes) -> bytes:

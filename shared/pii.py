@@ -8,6 +8,12 @@ import hmac
 import re
 
 _NON_DIGITS = re.compile(r"\D")
+# How shared.crypto marks an encrypted value.
+SEALED_PREFIX = "enc:1:"
+
+
+def is_sealed(value: str) -> bool:
+    return value.startswith(SEALED_PREFIX)
 
 
 def ssn_digits(value: str | None) -> str | None:
@@ -30,8 +36,8 @@ def last4(digits: str | None) -> str | None:
 
 # What could be an SSN or a date (of birth) in free text. Nine digits next to
 # hex digits are left alone: they are a part of an id (upload ids are hex).
-_SSN_LIKE = re.compile(r"(?<![\dA-Fa-f-])\d{3}-?\d{2}-?\d{4}(?![\dA-Fa-f-])")
-_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})(?!\d)")
+_SSN_LIKE = re.compile(r"(?<![\dA-Fa-f-])\d{3}[-. ]?\d{2}[-. ]?\d{4}(?![\dA-Fa-f-])")
+_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?!\d)")
 
 
 def redact(text: str) -> str:

@@ -35,7 +35,7 @@ from shared.contracts.applications import (
 from shared.contracts.columns import ARBITRATION_REGIONS, COLUMNS
 from shared.contracts.envelope import Actor, Envelope, carried
 from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
-from shared.pii import last4, masked_ssn, ssn_digits
+from shared.pii import is_sealed, last4, masked_ssn, ssn_digits
 from shared.revisions import apply_revisions
 
 Row = dict[str, Any]
@@ -206,7 +206,7 @@ class UploadApplications:
             moved,
             actor,
             confirmation_id=moved["confirmation_id"],
-            member=member_summary(moved["cells"], moved.get("ssn_last4")),
+            member=member_summary(moved["cells"], _last4_of(moved)),
         )
         return moved
 
@@ -281,6 +281,15 @@ def member_summary(cells: Cells, last4: str | None) -> MemberSummary:
 
 def ssn_last4(value: str | None) -> str | None:
     return last4(ssn_digits(value))
+
+
+def _last4_of(app: Row) -> str | None:
+    """The SSN's last four digits: kept with the row, or (a row recorded before
+    they were, with its cells in clear) read from its SSN."""
+    if app.get("ssn_last4"):
+        return app["ssn_last4"]
+    ssn = app.get("cells", {}).get("ssn")
+    return ssn_last4(ssn) if ssn and not is_sealed(ssn) else None
 
 
 def application_row(message: ApplicationClassified) -> Row:

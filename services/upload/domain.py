@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -36,6 +37,8 @@ LAST_SCANNED_ROW = 20_000
 # No column takes more (the template allows 100 characters; validation says
 # so per column); anything longer is refused before it reaches a message.
 MAX_CELL_CHARS = 1_000
+# What a part whose packed data is corrupt raises while it is unpacked.
+DAMAGED = (EOFError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
     try:
         formulas = _formula_cells(data) if package.has_formulas else {}
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError, *DAMAGED) as exc:
         raise unsafe_xml() if _defused(exc) else damaged() from exc
     try:
         if MEMBERS_SHEET not in workbook.sheetnames:
@@ -122,7 +125,7 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
         stamp = _read_stamp(rows)
         columns = _check_header(rows, stamp["region"])
         parsed = _data_rows(rows, columns, max_members, formulas)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, *DAMAGED) as exc:
         raise unsafe_xml() if _defused(exc) else damaged() from exc
     finally:
         workbook.close()

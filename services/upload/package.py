@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from posixpath import dirname, join, normpath
 
@@ -43,9 +44,10 @@ NS = {
 }
 ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
 COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
-HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-COL_SPAN = re.compile(rb'\bmin="(\d+)"[^>]*\bmax="(\d+)"|\bmax="(\d+)"[^>]*\bmin="(\d+)"')
+HIDDEN = re.compile(rb"""\bhidden=["'](?:1|true)["']""")
+ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
+COL_SPAN = re.compile(rb"""\bmin=["'](\d+)["'][^>]*\bmax=["'](\d+)["']|\bmax=["'](\d+)["'][^>]*\bmin=["'](\d+)["']""")
+TEMPLATE_WIDTH = 64  # more columns than any template has
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 RESAVE = "Open it in Excel, save it as an Excel Workbook (.xlsx) and upload it again."
@@ -78,7 +80,7 @@ def inspect_package(data: bytes, sheet_name: str) -> Package:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
         raise damaged() from exc
     _check_bounds(parts)
     names = {p.filename for p in parts}
@@ -92,7 +94,7 @@ def inspect_package(data: bytes, sheet_name: str) -> Package:
             )
         path = _sheet_path(archive, names, sheet_name)
         sheet = archive.read(path) if path else b""
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RuntimeError) as exc:  # a corrupt part, a bad CRC
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RuntimeError, EOFError, zlib.error) as exc:  # a bad part
         raise damaged() from exc
     return Package(FORMULA.search(sheet) is not None, *_hidden(sheet))
 
@@ -158,12 +160,13 @@ def _hidden(sheet: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
         for tag in ROW_TAG.finditer(sheet)
         if HIDDEN.search(tag.group()) and (m := ROW_NUMBER.search(tag.group()))
     )
-    columns: list[int] = []
+    columns: set[int] = set()
     for tag in COL_TAG.finditer(sheet):
         if HIDDEN.search(tag.group()) and (span := COL_SPAN.search(tag.group())):
             low, high = (span.group(1), span.group(2)) if span.group(1) else (span.group(4), span.group(3))
-            columns += range(int(low), min(int(high), 16384) + 1)
-    return rows, tuple(columns)
+            # Only the template's columns matter: a span to column 16384, repeated, must cost nothing.
+            columns.update(range(int(low), min(int(high), TEMPLATE_WIDTH) + 1))
+    return rows, tuple(sorted(columns))
 
 
 def column_letters(columns: tuple[int, ...]) -> str:

@@ -151,8 +151,9 @@ class Findings:
 
 
 def _quoted(value: str) -> str:
-    """A value echoed in a message: only a short one, and never what looks like an SSN or a date."""
-    return f"'{redact(value)}'" if len(value) <= 20 else "This value"
+    """A value echoed in a message (messages reach read models and reviewers):
+    only a short one that cannot be part of an SSN or a date, else "This value"."""
+    return f"'{value}'" if len(value) <= 6 and redact(value) == value else "This value"
 
 
 def check_row(cells: dict[str, str | None], found: Findings, ctx: Context) -> str | None:
@@ -307,7 +308,7 @@ def check_group(cells: dict[str, str | None], found: Findings, ctx: Context) -> 
         found.reject(
             "subgroup_id",
             "subgroup_invalid",
-            f"subgroup {subgroup} is not a subgroup of group {ctx.group.group_id}; "
+            f"{_quoted(subgroup)} is not a subgroup of group {ctx.group.group_id}; "
             "choose one from the template's list.",
         )
 

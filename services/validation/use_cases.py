@@ -84,7 +84,7 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
     rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
     first = rows[0]
     upload_id = first.upload_id
-    opened = [RowIn(r.row_number, application_id(upload_id, r.row_number), deps.cipher.open(r.cells)) for r in rows]
+    opened = [RowIn(r.row_number, application_id(upload_id, r.row_number), _open(deps, r.cells)) for r in rows]
     context = await _context(deps, first.group_id, first.region, opened)
     verdicts = classify_file(opened, context)
     # Members of applications that can go on are claimed, so another file
@@ -108,8 +108,8 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
 async def revalidate(deps: Deps, commands: list[ValidateApplication]) -> None:
     """Classify edited applications again, each within its file."""
     for command in commands:
-        rows = [RowIn(r.row_number, r.application_id, deps.cipher.open(r.cells)) for r in command.file_rows]
-        rows.append(RowIn(command.row_number, command.application_id, deps.cipher.open(command.cells)))
+        rows = [RowIn(r.row_number, r.application_id, _open(deps, r.cells)) for r in command.file_rows]
+        rows.append(RowIn(command.row_number, command.application_id, _open(deps, command.cells)))
         rows.sort(key=lambda r: r.row_number)
         rows_of = {r.row_number: r.cells for r in rows}
         context = await _context(deps, command.group_id, command.region, rows)
@@ -149,6 +149,16 @@ def verdict_message(
         revision=revision,
         **carried(source, "correlation_id", "upload_id", "group_id", "region", "row_number", "cells", "actor"),
     )
+
+
+def _open(deps: Deps, cells: dict[str, str | None]) -> dict[str, str | None]:
+    """The cells decrypted for the rules. One that cannot be (encrypted with a key
+    no longer held) is left empty, so its row is an error to fix, not a batch
+    that fails again and again."""
+    opened, unreadable = deps.cipher.open_readable(cells)
+    if unreadable:
+        log.warning("cell(s) %s could not be decrypted; validated as empty", ", ".join(sorted(unreadable)))
+    return opened
 
 
 async def _context(deps: Deps, group_id: str, region: str, rows) -> Context:

@@ -83,15 +83,21 @@ def test_exceptions_and_messages_lose_what_a_user_typed_but_keep_ids():
             Row.model_validate({"row": {"upload_id": "u1", "cells": cells, "row_number": "x"}})
         except Exception:
             logger.warning("batch failed", exc_info=True)
-        typed = {"ssn": "123456789", "born": "06/15/1988", "cell": cells["ssn"]}
+        typed = {
+            "ssn": "123456789",
+            "born": "06/15/1988",
+            "cell": cells["ssn"],
+            "dashed": "06-15-1988",
+            "spaced": "123 45 6789",
+        }
         try:
-            raise ValueError("{cell} cannot be used in worksheets; born {born}, ssn {ssn}".format(**typed))
+            raise ValueError("{cell} cannot be used; born {born} or {dashed}, ssn {ssn} or {spaced}".format(**typed))
         except ValueError:
             logger.exception("report for upload 4f3a9876543210bcde0000aa failed")
     finally:
         logger.handlers.clear()
     text = out.getvalue()
-    for personal in ("Ann", "123-45-6789", "1988-06-15", "06/15/1988", "123456789"):
+    for personal in ("Ann", "123-45-6789", "1988-06-15", "06/15/1988", "123456789", "06-15-1988", "123 45 6789"):
         assert personal not in text, personal
     first, second = (json.loads(line) for line in text.splitlines())
     assert "row.row_number: int_parsing" in first["exc_info"] and "Traceback" in first["exc_info"]

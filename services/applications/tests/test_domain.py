@@ -173,3 +173,11 @@ def test_arbitration_agreements_are_pdfs_of_california_and_hawaii_groups_only():
         with pytest.raises(kind) as refused:
             check_agreement(app, data, limit)
         assert refused.value.detail and refused.value.code
+
+
+def test_an_application_recorded_before_encryption_keeps_its_last_four_when_submitted():
+    aggregate = upload((4, "ready"))
+    old = {k: v for k, v in aggregate.rows["u1-0004"].items() if k != "ssn_last4"}  # clear cells, no last four
+    aggregate.rows["u1-0004"] = old
+    aggregate.submit("u1-0004", ACTOR, utcnow())
+    assert aggregate.events[-1].member.ssn_last4 == "6789"

@@ -204,6 +204,28 @@ def formula_without_value(ws) -> None:
     ws.cell(4, 4, '=B2&"x"')
 
 
+def corrupt_packing(name: str) -> Callable[[], bytes]:
+    """A part whose compressed bytes were damaged (its size and name intact)."""
+
+    def make() -> bytes:
+        data = bytearray(workbook([member(1)]))
+        info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        for at in range(start + 2, start + 10):
+            data[at] ^= 0xFF
+        return bytes(data)
+
+    return make
+
+
+def hidden_column_spans() -> bytes:
+    """Thousands of hidden column spans to the last column: nothing to cost."""
+    data = workbook([member(1)])
+    xml = part(data, SHEET)
+    cols = b"<cols>" + b'<col min="1" max="16384" hidden="1" width="9"/>' * 3000 + b"</cols>"
+    return rezip(data, {SHEET: xml.replace(b"<sheetData>", cols + b"<sheetData>", 1)})
+
+
 def half(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
@@ -248,5 +270,8 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("a formula with its saved value", formula_with_saved_value, None),
     Hostile("hidden member rows", edited(hidden_rows), None, "hidden in the sheet (rows 5)"),
     Hostile("a hidden column", edited(hidden_column), None, "Column(s) E are hidden"),
+    Hostile("thousands of hidden column spans", hidden_column_spans, None, "Column(s) A, B, C"),
+    Hostile("damaged packing of the content types", corrupt_packing("[Content_Types].xml"), "not_xlsx"),
+    Hostile("damaged packing of the styles", corrupt_packing("xl/styles.xml"), "not_xlsx"),
     Hostile("a 101-character name", edited(long_cell(101)), None),
 )

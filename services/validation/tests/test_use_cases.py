@@ -48,3 +48,22 @@ async def test_a_file_is_classified_once_all_its_rows_arrived_and_claims_its_mem
     assert [i.code for i in out[-1].issues] == ["already_pending"]
     assert all(m.correlation_id == "c1" and m.actor == ACTOR for m in out)
     assert out[1].issues[0].column == "SSN" and out[1].ssn_hash is None
+
+
+async def test_a_cell_that_cannot_be_decrypted_makes_its_row_an_error_not_a_failing_batch():
+    settings = ValidationSettings(app_env="test")
+    store = InMemoryReferenceStore()
+    deps = Deps(store=store, pii_key=settings.pii_hash_key.get_secret_value())
+    broker = service_broker(settings, deps, subscribers)
+    out: list[ApplicationClassified] = []
+
+    @broker.subscriber("enrollment.application-classified.v1")
+    async def collect(msg: ApplicationClassified):
+        out.append(msg)
+
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(group_registered(name="G"), "reference.group-registered.v1")
+        cells = deps.cipher.seal(member(1)) | {"ssn": "enc:1:a-key-long-gone:AAAA"}
+        await br.publish(row_parsed(4, cells, 1, "u7"), ROWS)
+    (verdict,) = out
+    assert verdict.status == "error" and [i.column for i in verdict.issues] == ["SSN"]
