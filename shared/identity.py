@@ -18,7 +18,10 @@ import jwt
 from .contracts.envelope import Actor, Role
 from .errors import NotSignedIn
 
-AUDIENCE = "broker-portal-services"
+# A token is for one service: one captured on its way to the dashboard opens no other.
+AUDIENCE = "broker-portal:{service}"
+# Clocks of different hosts differ a little: a token is taken this much early or late.
+LEEWAY_SECONDS = 30
 ISSUER = "gateway"
 TOKEN_SECONDS = 60
 # The gateway asking on its own behalf (tenancy lookups), not for a user.
@@ -36,13 +39,14 @@ class Caller:
         return Actor(user_id=self.subject, role=self.role) if self.role in USER_ROLES else None
 
 
-def sign(secret: str, subject: str, role: str, now: float | None = None) -> str:
+def sign(secret: str, service: str, subject: str, role: str, now: float | None = None) -> str:
+    """A token for one call to ``service`` on behalf of ``subject`` in ``role``."""
     issued = int(now if now is not None else time.time())
     claims = {"sub": subject, "role": role, "iat": issued, "exp": issued + TOKEN_SECONDS}
-    return jwt.encode({**claims, "aud": AUDIENCE, "iss": ISSUER}, secret, algorithm="HS256")
+    return jwt.encode({**claims, "aud": AUDIENCE.format(service=service), "iss": ISSUER}, secret, algorithm="HS256")
 
 
-def verify(secret: str, authorization: str | None) -> Caller:
+def verify(secret: str, service: str, authorization: str | None) -> Caller:
     """The caller an ``Authorization: Bearer`` header names, or NotSignedIn."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -52,8 +56,9 @@ def verify(secret: str, authorization: str | None) -> Caller:
             token,
             secret,
             algorithms=["HS256"],
-            audience=AUDIENCE,
+            audience=AUDIENCE.format(service=service),
             issuer=ISSUER,
+            leeway=LEEWAY_SECONDS,
             options={"require": ["sub", "role", "exp", "iat"]},
         )
     except jwt.PyJWTError as exc:

@@ -106,7 +106,9 @@ def create_service_app(
         finally:
             await client.close()
 
-    app = FastAPI(title=f"{service.name} service", lifespan=lifespan)
+    # An internal service's API is for the gateway only: no pages describing it to whoever connects.
+    docs = {} if not service.internal else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title=f"{service.name} service", lifespan=lifespan, **docs)
     install_error_handlers(app)
     app.add_middleware(CorrelationMiddleware)
 
@@ -126,6 +128,7 @@ def create_service_app(
         guard = [Depends(signed_caller)] if service.internal else []
         app.include_router(service.routes, dependencies=guard)
     app.state.token_secret = settings.service_token_secret.get_secret_value()
+    app.state.service_name = service.name
     app.state.broker = broker
     app.state.deps = service.deps
     return app
@@ -209,8 +212,8 @@ class CorrelationMiddleware:
 
 
 async def signed_caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    """Who the gateway says is calling (a signed, short-lived token), or 401."""
-    return verify(request.app.state.token_secret, authorization)
+    """Who the gateway says is calling (a signed, short-lived token for this service), or 401."""
+    return verify(request.app.state.token_secret, request.app.state.service_name, authorization)
 
 
 async def caller(signed: Annotated[Caller, Depends(signed_caller)]) -> Actor:
@@ -218,6 +221,14 @@ async def caller(signed: Annotated[Caller, Depends(signed_caller)]) -> Actor:
     actor = signed.actor()
     if actor is None:
         raise errors.NotSignedIn("no_user", "A command needs the signed identity of the user it is for.")
+    return actor
+
+
+async def enroller(actor: Annotated[Actor, Depends(caller)]) -> Actor:
+    """The user a command that enrolls members is for: a broker or a group
+    administrator (the gateway checks it first; a service does not take its word)."""
+    if actor.role not in ENROLLERS:
+        raise errors.NotPermitted("role_cannot_enroll", "Your role can review transactions but cannot enroll members.")
     return actor
 
 
@@ -237,6 +248,9 @@ def deps_of(request: Request) -> Any:
 
 
 CallerDep = Annotated[Actor, Depends(caller)]
+EnrollerDep = Annotated[Actor, Depends(enroller)]
+# Roles that enroll members.
+ENROLLERS = ("broker", "group_admin")
 OptionalCaller = Annotated[Actor | None, Depends(optional_caller)]
 CorrelationDep = Annotated[str, Depends(correlation)]
 
@@ -256,4 +270,7 @@ def serve(app: FastAPI, settings: InfraSettings, name: str) -> None:
     import uvicorn
 
     configure_logging(name, settings.log_level, settings.faststream_log_level)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    # No X-Forwarded-For rewriting: the gateway decides whom to trust (TRUSTED_PROXIES).
+    uvicorn.run(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False, proxy_headers=False
+    )

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, File, Response, UploadFile
 
 from shared.contracts.envelope import Actor
-from shared.service import CallerDep, OptionalCaller, deps_of
+from shared.files import safe_file_name
+from shared.service import EnrollerDep, OptionalCaller, deps_of
 
 from . import use_cases
 from .domain import view
@@ -28,36 +29,36 @@ async def get_application(application_id: str, deps: ServiceDeps, actor: Optiona
 
 
 @routes.put("/applications/{application_id}", status_code=202)
-async def edit_application(application_id: str, actor: CallerDep, cells: Cells, deps: ServiceDeps) -> dict:
+async def edit_application(application_id: str, actor: EnrollerDep, cells: Cells, deps: ServiceDeps) -> dict:
     """Change an application's values; validation classifies it again."""
     return _view(deps, await use_cases.edit(deps, application_id, cells, actor), actor)
 
 
 @routes.post("/applications/{application_id}/save")
-async def save(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
+async def save(application_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
     """Save for Later: kept for 30 days, then it expires."""
     return _view(deps, await use_cases.save_for_later(deps, application_id, actor), actor)
 
 
 @routes.post("/applications/{application_id}/submit")
-async def submit(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
+async def submit(application_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
     """Submit one ready application; answers its confirmation ID."""
     return _view(deps, await use_cases.submit(deps, application_id, actor), actor)
 
 
 @routes.delete("/applications/{application_id}")
-async def delete(application_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
+async def delete(application_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
     """Remove an application from the enrollment."""
     return _view(deps, await use_cases.delete(deps, application_id, actor), actor)
 
 
 @routes.post("/applications/{application_id}/arbitration-agreement", status_code=201)
 async def attach_agreement(
-    application_id: str, actor: CallerDep, file: Annotated[UploadFile, File()], deps: ServiceDeps
+    application_id: str, actor: EnrollerDep, file: Annotated[UploadFile, File()], deps: ServiceDeps
 ) -> dict:
     """Attach a signed Member Arbitration Agreement (PDF; California and Hawaii groups)."""
     data = await file.read(deps.max_agreement_bytes + 1)
-    name = file.filename or "agreement.pdf"
+    name = safe_file_name(file.filename, "agreement.pdf")
     return await use_cases.attach_agreement(deps, application_id, name, data, actor)
 
 
@@ -74,7 +75,7 @@ async def of_upload(upload_id: str, status: str, deps: ServiceDeps, actor: Optio
 
 
 @routes.post("/uploads/{upload_id}/submit-ready")
-async def submit_ready(upload_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
+async def submit_ready(upload_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
     """Submit Ready Applications: how many were submitted, with their confirmation IDs."""
     submitted = await use_cases.submit_ready(deps, upload_id, actor)
     return {
@@ -84,7 +85,7 @@ async def submit_ready(upload_id: str, actor: CallerDep, deps: ServiceDeps) -> d
 
 
 @routes.post("/uploads/{upload_id}/delete-errors")
-async def delete_errors(upload_id: str, actor: CallerDep, deps: ServiceDeps) -> dict:
+async def delete_errors(upload_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
     """Delete All Error Applications of an upload."""
     return {"deleted": len(await use_cases.delete_errors(deps, upload_id, actor))}
 

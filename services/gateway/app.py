@@ -44,7 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         attempts, audit = MongoAttempts(db), MongoAudit(db)
         for store in (deps.users, attempts, audit):
             await store.create_indexes()
-        deps.guard = SignInGuard(attempts, audit, rules(settings))
+        deps.guard = SignInGuard(attempts, audit, rules(settings), known=deps.users.known)
         deps.services = Services(settings)
 
     async def close() -> None:

@@ -63,6 +63,9 @@ class Services:
         # Every tenancy check reads a group, and its broker of record changes
         # rarely: keep groups for a few seconds.
         self._groups: TTLCache | None = TTLCache(10_000, settings.cache_seconds) if settings.cache_seconds > 0 else None
+        self._records: TTLCache | None = (
+            TTLCache(10_000, settings.cache_seconds) if settings.cache_seconds > 0 else None
+        )
 
     async def close(self) -> None:
         for client in self.clients.values():
@@ -88,7 +91,7 @@ class Services:
         subject, role = (actor.user_id, actor.role) if actor is not None else ("gateway", SERVICE_ROLE)
         headers = {
             "X-Correlation-Id": correlation_id.get() or new_id(),
-            "Authorization": f"Bearer {sign(self._token_secret, subject, role)}",
+            "Authorization": f"Bearer {sign(self._token_secret, service, subject, role)}",
         }
         path = service_path(*segments)
         try:
@@ -122,6 +125,16 @@ class Services:
         if answer.status_code != 200 or not is_json(answer):
             raise failed(service, answer, "GET", service_path(*segments))
         return answer.json()
+
+    async def read_cached(self, service: ServiceName, *segments: str) -> Any:
+        """:meth:`read`, its answer kept for ``cache_seconds``."""
+        key = (service, *segments)
+        if self._records is not None and key in self._records:
+            return self._records[key]
+        record = await self.read(service, *segments)
+        if self._records is not None:
+            self._records[key] = record
+        return record
 
     async def group(self, group_id: str) -> dict | None:
         """A group's masked record from the dashboard (broker of record, region), or None."""

@@ -12,6 +12,9 @@ async def upload_progress(upload_id: str, services: Services) -> dict | None:
     the upload, the upload service's record with the counts heard so far."""
     progress = await services.read("dashboard", "uploads", upload_id)
     if progress is not None and progress.get("total_rows") is not None:
+        if not progress.get("complete") and await _given_up(upload_id, services):
+            # The upload event went out, the rows did not, and the upload service gave up.
+            return progress | {"status": "failed"}
         return progress
     record = await services.read("upload", "uploads", upload_id)
     if record is None:
@@ -30,3 +33,10 @@ async def upload_progress(upload_id: str, services: Services) -> dict | None:
         "rejected": 0,
         "complete": False,
     } | heard
+
+
+async def _given_up(upload_id: str, services: Services) -> bool:
+    """Whether the upload service gave up publishing the upload (asked at most
+    every few seconds per upload: a page polls often)."""
+    record = await services.read_cached("upload", "uploads", upload_id)
+    return record is not None and record.get("status") == "failed"

@@ -49,14 +49,17 @@ def locked_until(record: Record, now: datetime) -> datetime | None:
     return record.locked_until if record.locked_until is not None and record.locked_until > now else None
 
 
+def recent_failures(record: Record, rule: Rule, now: datetime) -> int:
+    """Failures within the window since the last lock ended (those before it have been paid for)."""
+    ended = record.locked_until
+    return sum(1 for at in record.failures if at > now - rule.window and (ended is None or at >= ended))
+
+
 def lock_after_failure(record: Record, rule: Rule, now: datetime) -> datetime | None:
     """Until when the key is to be locked, given its record with the failure just made; None: not yet."""
     if locked_until(record, now) is not None:
         return None  # locked already (by a concurrent failure)
-    # Failures before the last lock ended have been paid for.
-    ended = record.locked_until
-    recent = [at for at in record.failures if at > now - rule.window and (ended is None or at >= ended)]
-    if len(recent) < rule.failures:
+    if recent_failures(record, rule, now) < rule.failures:
         return None
     return now + min(rule.first_lock * 2**record.locks, rule.max_lock)
 

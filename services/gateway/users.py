@@ -37,6 +37,10 @@ class Users(Protocol):
     """What the routes need of the user store (tests stand in an in-memory one)."""
 
     async def authenticate(self, user_id: str, password: str) -> User | None: ...
+    async def known(self, user_id: str) -> bool:
+        """Whether a user of that name exists."""
+        ...
+
     async def ping(self) -> None:
         """Raises unless the store answers."""
 
@@ -95,6 +99,9 @@ class UserStore:
         if not await self._passwords.verify(doc["password_hash"] if doc else DUMMY_HASH, password):
             return None
         return _user(doc) if doc else None
+
+    async def known(self, user_id: str) -> bool:
+        return await self._users.find_one({"_id": user_id}, {"_id": 1}) is not None
 
     async def ping(self) -> None:
         await self._db.command("ping")

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
-from shared.service import CallerDep, CorrelationDep, deps_of
+from shared.files import safe_file_name
+from shared.service import CorrelationDep, EnrollerDep, deps_of
 
 from . import use_cases
-from .domain import safe_file_name
 from .use_cases import Deps, UploadRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +35,7 @@ class ErrorReportRequest(BaseModel):
 
 @routes.post("/uploads", status_code=202)
 async def upload(
-    actor: CallerDep,
+    actor: EnrollerDep,
     correlation_id: CorrelationDep,
     deps: ServiceDeps,
     file: Annotated[UploadFile, File()],
@@ -46,7 +46,9 @@ async def upload(
     """Store a mass-enrollment workbook and publish its rows."""
     # Read one byte past the limit: enough to know the file is too large.
     data = await file.read(deps.max_bytes + 1)
-    request = UploadRequest(group_id, region, group_name, safe_file_name(file.filename), actor, correlation_id)
+    request = UploadRequest(
+        group_id, region, group_name, safe_file_name(file.filename, "upload.xlsx"), actor, correlation_id
+    )
     accepted, notices = await use_cases.accept_upload(deps, request, data)
     return {"upload_id": accepted.upload_id, "total_rows": accepted.total_rows, "notices": notices}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -59,18 +58,6 @@ def cell_text(value: object) -> str | None:
         return str(int(value))
     text = str(value).strip()
     return text or None
-
-
-UNSAFE_IN_NAMES = re.compile(r"[^\w .()\-]+")
-
-
-def safe_file_name(name: str | None) -> str:
-    """The uploaded file's name as it is kept and shown: its last part only
-    (no folders, no ``..``), without control characters or markup, at most
-    100 characters."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    cleaned = UNSAFE_IN_NAMES.sub("_", base).strip(" ._")[:100]
-    return cleaned or "upload.xlsx"
 
 
 def check_size(size: int, limit: int) -> None:

@@ -98,7 +98,7 @@ async def publish_stored(deps: Deps, upload_id: str) -> None:
         data = deps.cipher.decrypt_file(upload_id, await deps.store.read_file(upload_id))
         parsed = (await asyncio.to_thread(parse_workbook, data, deps.max_members)).rows
         await _publish(deps, upload_id, *upload_messages(upload_id, record, parsed, deps.cipher))
-    except Exception as exc:
+    except (Exception, asyncio.CancelledError) as exc:  # cancelled: the relay gave up waiting, a failed round too
         attempts = await deps.store.note_failed_attempt(upload_id)
         if attempts >= deps.publish_attempts:
             await deps.store.mark_failed(upload_id, type(exc).__name__)

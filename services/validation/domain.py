@@ -30,8 +30,8 @@ WINDOW_PAST_DAYS = 60
 WINDOW_FUTURE_MONTHS = 3
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 ZIP = re.compile(r"\d{5}(-\d{4})?")
-# Free text that a spreadsheet would take for a formula if it started so
-# (a phone may start with +; codes, dates and SSNs have rules of their own).
+# Free text that a spreadsheet would take for a formula if it started so (a
+# phone too, but it may start with +; codes, dates and SSNs have rules of their own).
 FREE_TEXT = ("first_name", "middle_initial", "last_name", "address_line1", "city", "email")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEW_MEMBERS_ONLY = (
@@ -178,7 +178,9 @@ def check_row(cells: dict[str, str | None], found: Findings, ctx: Context) -> st
             found.error(
                 column.key, "too_long", f"{len(value)} characters; at most {column.max_length} fit. Shorten it."
             )
-        elif column.key in FREE_TEXT and value.startswith(FORMULA_STARTS):
+        elif (column.key in FREE_TEXT and value.startswith(FORMULA_STARTS)) or (
+            column.key == "phone" and value.startswith(FORMULA_STARTS) and not value.startswith("+")
+        ):
             found.error(
                 column.key,
                 "formula_like",

@@ -88,7 +88,7 @@ class Faults:
 
     def service_client(self, name: str) -> httpx.AsyncClient:
         """A service asked directly, as the gateway asks it (with the gateway's own signed identity)."""
-        token = sign(DEMO_SECRET, "gateway", SERVICE_ROLE)
+        token = sign(DEMO_SECRET, name.split("-")[0], "gateway", SERVICE_ROLE)  # a token is for one service
         return httpx.AsyncClient(
             base_url=self.stack.url(name), headers={"Authorization": f"Bearer {token}"}, timeout=30
         )

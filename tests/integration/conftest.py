@@ -17,22 +17,30 @@ async def running(app):
     unless a test signs one for a user with :func:`as_user`)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service", auth=Signed()) as client:
+        auth = Signed(app.state.service_name)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service", auth=auth) as client:
             yield client
 
 
 class Signed(httpx.Auth):
-    """A fresh short-lived token on each request (a test may run longer than one lives)."""
+    """A fresh short-lived token on each request (a test may run longer than one lives),
+    the gateway's own unless the request carries a user's (:func:`as_user`)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
 
     def auth_flow(self, request):
-        if "authorization" not in request.headers:
-            request.headers["Authorization"] = f"Bearer {sign(DEMO_SECRET, 'gateway', SERVICE_ROLE)}"
+        if user := request.headers.pop("x-test-user", None):
+            user_id, role = user.split(":")
+            request.headers["Authorization"] = f"Bearer {sign(DEMO_SECRET, self.service, user_id, role)}"
+        elif "authorization" not in request.headers:
+            request.headers["Authorization"] = f"Bearer {sign(DEMO_SECRET, self.service, 'gateway', SERVICE_ROLE)}"
         yield request
 
 
 def as_user(user_id: str, role: str) -> dict[str, str]:
-    """Headers of a request signed for a user, as the gateway signs commands."""
-    return {"Authorization": f"Bearer {sign(DEMO_SECRET, user_id, role)}"}
+    """Headers of a request the test client signs for a user, as the gateway signs commands."""
+    return {"X-Test-User": f"{user_id}:{role}"}
 
 
 @pytest.fixture

@@ -144,14 +144,20 @@ async def test_the_internal_api_answers_only_callers_the_gateway_signed(refusing
     forged = [
         {},
         {"X-Actor-Id": "broker1", "X-Actor-Role": "broker"},  # a caller's word for who it is
-        {"Authorization": f"Bearer {sign('a-secret-that-is-not-the-deployments-own', 'broker1', 'broker')}"},
-        {"Authorization": f"Bearer {sign(DEMO_SECRET, 'broker1', 'broker', now=time.time() - 3600)}"},  # expired
+        {"Authorization": f"Bearer {sign('a-secret-that-is-not-the-deployments-own', 'upload', 'broker1', 'broker')}"},
+        {
+            "Authorization": f"Bearer {sign(DEMO_SECRET, 'upload', 'broker1', 'broker', now=time.time() - 3600)}"
+        },  # expired
         {"Authorization": "Bearer not-a-token"},
     ]
     for headers in forged:
         answer = await http.get("/uploads/some-upload", headers=headers, auth=None)
         assert answer.status_code == 401 and answer.json()["code"] in ("no_identity", "bad_identity"), headers
     assert (await http.get("/healthz", auth=None)).status_code == 200
+    # a command for a user who enrolls no one (a KP reviewer) is refused here too, not only at the gateway
+    file = {"file": ("m.xlsx", workbook([member(1)]))}
+    refused = await http.post("/uploads", data=FORM, headers=as_user("reviewer1", "kp_reviewer"), files=file)
+    assert (refused.status_code, refused.json()["code"]) == (403, "role_cannot_enroll")
     assert (await http.get("/uploads/some-upload")).status_code == 404  # signed by the gateway: answered
 
 

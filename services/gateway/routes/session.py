@@ -27,12 +27,13 @@ async def sign_in(
     # when it is one of the trusted_proxies (see client_address).
     host = request.client.host if request.client else ""
     address = client_address(host, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
-    await guard.check(body.username, address)  # while locked the password is not even checked
+    # Counted before the password is checked (and not checked at all while locked).
+    attempt = await guard.begin(body.username, address)
     user = await store.authenticate(body.username, body.password)
     if user is None:
-        await guard.failed(body.username, address)
+        await guard.failed(body.username, address, counted_at=attempt)
         raise NotSignedIn("wrong_credentials", "Wrong user name or password.")
-    await guard.succeeded(body.username, address)
+    await guard.succeeded(body.username, address, counted_at=attempt)
     response.set_cookie(
         COOKIE,
         await store.open_session(user),

@@ -35,7 +35,9 @@ async def error_report(upload: VisibleUpload, user: Enroller, services: Services
     upload_id = upload["upload_id"]
     path = ("uploads", upload_id, "applications")
     answer = await services.send("applications", "GET", *path, params={"status": "error"}, actor=user)
-    body = {"applications": answer.json() if answer.status_code == 200 else []}
+    if answer.status_code != 200:  # its refusal, passed on: never an empty workbook in its place
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+    body = {"applications": answer.json()}
     return await services.forward("upload", "POST", "uploads", upload_id, "error-report", json=body, actor=user)
 
 

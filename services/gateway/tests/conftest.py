@@ -76,7 +76,7 @@ async def gateway(fake: FakeServices, users: FakeUsers, clock: Clock, audit: Fak
     app = create_app(settings)
     # ASGITransport runs no lifespan: the fakes stand where ``open`` puts the real ones.
     services = Services(settings, transport=httpx.MockTransport(fake))
-    guard = SignInGuard(FakeAttempts(), audit, rules(settings), clock)
+    guard = SignInGuard(FakeAttempts(), audit, rules(settings), clock, known=users.known)
     app.state.deps = GatewayDeps(settings, users, services, guard)
     yield app
     await services.close()

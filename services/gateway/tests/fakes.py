@@ -55,6 +55,9 @@ class FakeUsers:
         ok = await self.passwords.verify(self.password_hash, password)
         return self.users.get(user_id) if ok else None
 
+    async def known(self, user_id: str) -> bool:
+        return user_id in self.users
+
     async def ping(self) -> None:
         if self.down:
             raise ConnectionError("the gateway's database is down")
@@ -94,6 +97,11 @@ class FakeAttempts:
 
     async def clear(self, key: str) -> None:
         self.kept.pop(key, None)
+
+    async def forgive(self, key: str, at: datetime) -> None:
+        if key in self.kept:
+            record = self.kept[key]
+            self.kept[key] = replace(record, failures=tuple(f for f in record.failures if f != at))
 
 
 class FakeAudit:
@@ -212,5 +220,5 @@ def identity(request) -> tuple[str, str] | None:
 
     if "authorization" not in request.headers:
         return None
-    caller = verify(DEMO_SECRET, request.headers["authorization"])
+    caller = verify(DEMO_SECRET, request.url.host, request.headers["authorization"])  # a token for that service
     return caller.subject, caller.role

@@ -150,3 +150,20 @@ async def test_an_upload_the_upload_service_gave_up_on_shows_failed(sign_in: Sig
     fake.uploads["U4"]["status"] = "failed"
     answer = await (await sign_in("broker1")).get("/api/v1/uploads/U4")
     assert answer.json()["status"] == "failed" and answer.json()["complete"] is False
+
+
+async def test_an_upload_given_up_after_its_upload_event_went_out_shows_failed(sign_in: SignIn, fake: FakeServices):
+    fake.add_upload("U5", "G1")  # the dashboard has the upload event, and no row
+    fake.progress["U5"] |= {"ready": 0, "complete": False}
+    fake.uploads["U5"]["status"] = "failed"
+    answer = await (await sign_in("broker1")).get("/api/v1/uploads/U5")
+    assert answer.json()["status"] == "failed"
+
+
+async def test_an_error_report_the_applications_service_refuses_is_that_refusal_not_an_empty_workbook(
+    sign_in: SignIn, fake: FakeServices
+):
+    fake.canned["applications"] = (404, {"detail": "Upload U1 has no applications.", "code": "not_found"})
+    answer = await (await sign_in("broker1")).get("/api/v1/uploads/U1/error-report")
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+    assert not [r for r in fake.sent("upload") if r.method == "POST"]  # no workbook made

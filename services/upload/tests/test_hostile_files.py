@@ -7,7 +7,6 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 
 from services.upload import subscribers, use_cases
-from services.upload.domain import safe_file_name
 from services.upload.settings import UploadSettings
 from services.upload.tests.fakes import InMemoryGroupStore, InMemoryUploadStore
 from services.upload.tests.hostile_files import CORPUS, Hostile
@@ -15,6 +14,7 @@ from services.upload.use_cases import Deps, UploadRequest
 from shared.contracts.envelope import Actor
 from shared.contracts.uploads import MemberRowParsed
 from shared.errors import DomainError
+from shared.files import safe_file_name
 from tests.support import collect, service_broker
 
 REQUEST = UploadRequest("230001", "CA", "", "members.xlsx", Actor(user_id="admin1", role="group_admin"), "c1")
@@ -74,11 +74,12 @@ async def test_a_formula_with_its_saved_value_is_read_as_that_value(service):
         ("line\r\nInjected: header.xlsx", "line_Injected_ header.xlsx"),
         ("", "upload.xlsx"),
         ("..", "upload.xlsx"),
-        ("a" * 300 + ".xlsx", "a" * 100),
+        ("a" * 300 + ".xlsx", "a" * 95 + ".xlsx"),
+        ("Ana Lee 123-45-6789 born 06-15-1988.xlsx", "Ana Lee _ssn_ born _date_.xlsx"),
     ],
 )
 def test_file_names_are_kept_as_a_name_only(given, kept):
-    assert safe_file_name(given) == kept
+    assert safe_file_name(given, "upload.xlsx") == kept
 
 
 async def test_a_row_beyond_the_sheets_declared_size_is_read_not_dropped(service):

@@ -161,6 +161,9 @@ def test_date_of_birth_today_and_us_format_are_accepted():
         ("address_line1", "@SUM(1+1)", "formula_like"),
         ("city", "+1+1", "formula_like"),
         ("email", "-2+3@example.com", "formula_like"),
+        ("phone", "=5105550123", "formula_like"),
+        ("phone", "-510-555-0123", "formula_like"),
+        ("phone", "@5105550123", "formula_like"),
     ],
 )
 def test_format_and_code_list_errors(key, value, code):
