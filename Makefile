@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+WEB := services/gateway/web
+WEB_BUILT := $(WEB)/dist/index.html
+WEB_SOURCES := $(wildcard $(WEB)/src/*.ts $(WEB)/src/*/*.ts $(WEB)/src/*.css $(WEB)/public/*) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 
-.PHONY: run test bench lint test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
+.PHONY: run web test bench lint test-unit test-integration test-e2e asyncapi asyncapi-check lock clean servers-stop
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,25 +23,36 @@ $(CHROMIUM):
 	  echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium' once." >&2; exit 1; \
 	fi
 
+# The portal's pages: TypeScript + Vite, every package from the npm registry at the lockfile's
+# versions (npm ci; install scripts off), type-checked and built into $(WEB)/dist.
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(WEB_BUILT): $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+## Build the portal's pages (make run and make test do it first).
+web: $(WEB_BUILT)
+
 ## Start servers (embedded unless KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are set), demo data, all services.
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILT)
 	$(BIN)/python -m deploy.local.run
 
 ## The whole suite: unit, integration (real servers), end to end (real servers, all services).
-test: $(STAMP) $(CHROMIUM) asyncapi-check
+test: $(STAMP) $(CHROMIUM) $(WEB_BUILT) asyncapi-check
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(WEB_BUILT)
 	$(BIN)/python -m pytest -m "not integration and not e2e"
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -m integration
 
-test-e2e: $(STAMP) $(CHROMIUM)
+test-e2e: $(STAMP) $(CHROMIUM) $(WEB_BUILT)
 	$(BIN)/python -m pytest -m e2e
 
 ## Throughput and latency of Mass Enrollment uploads, with Kafka and MongoDB baselines (see docs/performance.md).
@@ -64,4 +78,4 @@ servers-stop: $(STAMP)
 	$(BIN)/python -m deploy.local.servers stop
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache
+	rm -rf $(VENV) .local .pytest_cache $(WEB)/node_modules $(WEB)/dist

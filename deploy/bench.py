@@ -10,8 +10,15 @@ In the same run, on the same servers, it measures the baselines: plain
 aiokafka produce+consume of the same number of messages, and a plain bulk
 upsert of the same number of documents; then the pipeline/baseline ratios.
 
-    make bench                       # 48 uploads, 8 in flight
+    make bench                       # 48 uploads, 8 in flight; then 300 pages watching 8 uploads
     BENCH_CONCURRENCY=4 BENCH_ROUNDS=5 make bench
+    BENCH_WATCHERS=0 make bench      # without the watching pages
+
+Watching pages: BENCH_WATCHERS (300) pages each hold the live-progress stream
+(server-sent events, ``GET /uploads/{id}/events``) of one of 8 uploads made
+at once, as a browser's upload dialog does; it reports when each page saw its
+upload complete (from the upload's 202) and, meanwhile, the latency of a
+plain API call (``GET /groups``, every 0.2 s) to show the gateway stays free.
 """
 
 from __future__ import annotations
@@ -108,9 +115,7 @@ async def pipeline(gateway: str, concurrency: int, rounds: int) -> dict:
     rng = random.Random()
     used: set[str] = set()
     async with httpx.AsyncClient(base_url=gateway, timeout=120) as client:
-        signed = await client.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
-        signed.raise_for_status()
-        groups = [g for g in (await client.get("/api/v1/groups")).json() if g["subgroups"]][:concurrency]
+        groups = (await sign_in(client))[:concurrency]
         templates = {}
         for g in groups:
             answer = await client.get(
@@ -244,9 +249,74 @@ def servers_of_running_system() -> tuple[str, str] | None:
     return None
 
 
+async def sign_in(client: httpx.AsyncClient) -> list[dict]:
+    signed = await client.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
+    signed.raise_for_status()
+    client.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
+    return [g for g in (await client.get("/api/v1/groups")).json() if g["subgroups"]]
+
+
+async def watching(gateway: str, watchers: int, uploads: int = 8) -> dict:
+    """``watchers`` pages watching ``uploads`` uploads made at once: when each saw its upload complete."""
+    rng, used = random.Random(), set()
+    limits = httpx.Limits(max_connections=watchers + 50, max_keepalive_connections=watchers + 50)
+    async with httpx.AsyncClient(base_url=gateway, timeout=120, limits=limits) as client:
+        groups = (await sign_in(client))[:uploads]
+        files = []
+        for g in groups:
+            template = await client.get(
+                f"/api/v1/groups/{g['group_id']}/mass-enrollment/template", params={"region": g["region"]}
+            )
+            files.append((g, fill(template.content, fake_members(ROWS, rng, used))))
+        api_latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def probe() -> None:
+            while not done.is_set():
+                started = time.monotonic()
+                (await client.get("/api/v1/groups")).raise_for_status()
+                api_latencies.append(time.monotonic() - started)
+                await asyncio.sleep(0.2)
+
+        async def watch(upload_id: str, accepted: float) -> float:
+            async with client.stream("GET", f"/api/v1/uploads/{upload_id}/events") as stream:
+                stream.raise_for_status()
+                async for line in stream.aiter_lines():
+                    if line.startswith("data: ") and json.loads(line[6:])["complete"]:
+                        return time.monotonic() - accepted
+            raise RuntimeError(f"the stream of upload {upload_id} ended before it completed")
+
+        async def upload_and_watch(group: dict, content: bytes, pages: int) -> list[float]:
+            answer = await client.post(
+                f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+                data={"region": group["region"]},
+                files={"file": ("watched.xlsx", content)},
+            )
+            answer.raise_for_status()
+            accepted = time.monotonic()
+            return await asyncio.gather(*(watch(answer.json()["upload_id"], accepted) for _ in range(pages)))
+
+        prober = asyncio.create_task(probe())
+        share = [watchers // len(files) + (1 if i < watchers % len(files) else 0) for i in range(len(files))]
+        watched = await asyncio.gather(*(upload_and_watch(g, c, n) for (g, c), n in zip(files, share, strict=True)))
+        seen = [t for ts in watched for t in ts]
+        done.set()
+        await prober
+    return {
+        "watchers": len(seen),
+        "uploads": len(files),
+        "seen_p50_s": statistics.median(seen),
+        "seen_p95_s": statistics.quantiles(seen, n=20)[18],
+        "api_p50_s": statistics.median(api_latencies),
+        "api_p95_s": statistics.quantiles(api_latencies, n=20)[18] if len(api_latencies) >= 20 else max(api_latencies),
+        "api_calls": len(api_latencies),
+    }
+
+
 def main() -> None:
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "8"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "6"))
+    watchers = int(os.environ.get("BENCH_WATCHERS", "300"))
     gateway = os.environ.get("BENCH_GATEWAY_URL", "http://127.0.0.1:8000")
     stack = None
     try:
@@ -271,6 +341,7 @@ def main() -> None:
         where = "a stack started by the benchmark (embedded Tansu + SecantusDB)"
     try:
         result = asyncio.run(pipeline(gateway, concurrency, rounds))
+        watched = asyncio.run(watching(gateway, watchers)) if watchers else None
         kafka = asyncio.run(kafka_baseline(bootstrap, result["rows"]))
         mongo = asyncio.run(mongo_baseline(mongo_uri, result["rows"]))
     finally:
@@ -295,6 +366,13 @@ def main() -> None:
         latency = "not measured (run with 8 in flight)"
     throughput = "met" if result["rows_per_s"] >= mongo / 2 else "NOT met"
     print(f"targets: p95 ≤ 2 s with 8 in flight: {latency}; rows/s ≥ half the bulk-upsert baseline: {throughput}")
+    if watched:
+        print(
+            f"{watched['watchers']} pages watching {watched['uploads']} uploads (server-sent events): "
+            f"complete seen p50 {watched['seen_p50_s']:.2f} s, p95 {watched['seen_p95_s']:.2f} s after the 202; "
+            f"meanwhile GET /groups p50 {watched['api_p50_s'] * 1000:.0f} ms, "
+            f"p95 {watched['api_p95_s'] * 1000:.0f} ms ({watched['api_calls']} calls)"
+        )
 
 
 if __name__ == "__main__":

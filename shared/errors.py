@@ -1,22 +1,27 @@
 """Refusals a service's domain raises. They name the problem and the fix
 (``detail``, for people) and carry a stable ``code`` (for programs); they
 know nothing of HTTP. ``shared.service`` maps each kind to one status and
-one error body, ``{"detail": ..., "code": ...}``, in every service."""
+one error body, ``{"detail": ..., "code": ...}`` (and a refusal's own
+``extra`` fields beside them), in every service."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 class DomainError(Exception):
-    """Base of every refusal; subclasses say what kind it is."""
+    """Base of every refusal; subclasses say what kind it is. ``extra`` are
+    facts a program may act on (the earlier upload a duplicate file points
+    to), answered beside ``detail`` and ``code``, never instead of them."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, extra: Mapping[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.extra = dict(extra or {})
 
 
 class BadInput(DomainError):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 
 from gridfs import AsyncGridFSBucket
-from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -65,7 +65,8 @@ async def find_row(collection: AsyncCollection, doc_id: str, row_id: str) -> dic
     return (doc or {}).get("rows", {}).get(row_id)
 
 
-Index = list[tuple[str, int]]
+# Keys, or an IndexModel for an index with options (unique, partial).
+Index = list[tuple[str, int]] | IndexModel
 
 
 class MongoStore:
@@ -86,7 +87,10 @@ class MongoStore:
     async def create_indexes(self) -> None:
         for name, indexes in self.INDEXES.items():
             for keys in indexes:
-                await self.db[name].create_index(keys)
+                if isinstance(keys, IndexModel):
+                    await self.db[name].create_indexes([keys])
+                else:
+                    await self.db[name].create_index(keys)
 
 
 class Updated(NamedTuple, Generic[T]):

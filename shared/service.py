@@ -35,6 +35,7 @@ from .logs import configure_logging, correlated, correlation_id
 from .mongo import make_client
 from .settings import InfraSettings
 
+SHUTDOWN_GRACE_SECONDS = 5
 log = logging.getLogger(__name__)
 
 # Each kind of refusal has one HTTP status, in every service.
@@ -107,7 +108,8 @@ def create_service_app(
             await client.close()
 
     # An internal service's API is for the gateway only: no pages describing it to whoever connects.
-    docs = {} if not service.internal else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    # The public one (the gateway) serves its own documentation page from local assets, not FastAPI's (a CDN's).
+    docs = {"docs_url": None, "redoc_url": None} | ({"openapi_url": None} if service.internal else {})
     app = FastAPI(title=f"{service.name} service", lifespan=lifespan, **docs)
     install_error_handlers(app)
     app.add_middleware(CorrelationMiddleware)
@@ -142,7 +144,7 @@ def install_error_handlers(app: FastAPI) -> None:
         status = next(STATUS_OF[k] for k in type(exc).__mro__ if k in STATUS_OF)
         # Something it depends on is away: say when to try again.
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
-        return error_response(status, exc.detail, exc.code, headers)
+        return error_response(status, exc.detail, exc.code, headers, exc.extra)
 
     @app.exception_handler(ConnectionFailure)
     async def database_away(request: Request, exc: ConnectionFailure) -> JSONResponse:
@@ -161,8 +163,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, readable(exc.errors()), "invalid_request")
 
 
-def error_response(status: int, detail: str, code: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+def error_response(
+    status: int, detail: str, code: str, headers: dict | None = None, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    """The one error body; ``extra`` fields go beside ``detail`` and ``code`` and cannot replace them."""
+    return JSONResponse({**(extra or {}), "detail": detail, "code": code}, status_code=status, headers=headers)
 
 
 def readable(problems: Sequence[Any]) -> str:
@@ -271,6 +276,14 @@ def serve(app: FastAPI, settings: InfraSettings, name: str) -> None:
 
     configure_logging(name, settings.log_level, settings.faststream_log_level)
     # No X-Forwarded-For rewriting: the gateway decides whom to trust (TRUSTED_PROXIES).
+    # A stop waits at most SHUTDOWN_GRACE_SECONDS for answers in flight (a page's live-progress stream
+    # would otherwise hold it for minutes), then the app's own shutdown runs.
     uvicorn.run(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False, proxy_headers=False
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )

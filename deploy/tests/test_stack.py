@@ -71,7 +71,7 @@ def test_asyncapi_document_lists_every_subscription_and_publication():
         "dashboard.applications",
         "dashboard.lifecycle",
     }
-    assert len(channels) - len(subscriptions) == 6  # one publisher per produced topic
+    assert len(channels) - len(subscriptions) == 7  # one publisher per produced topic
 
 
 def test_services_refuse_to_start_in_production_with_the_demo_encryption_key():

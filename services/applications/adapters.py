@@ -62,7 +62,8 @@ class MongoApplicationStore(MongoStore):
     the events its last changes emitted, until the relay has published them.
 
     ``{_id: upload id, group_id, region, version, rows: {application id: row},
-    outbox: [entry], outbox_since: when the outbox last became non-empty}``.
+    outbox: [entry], outbox_since: when the outbox last became non-empty,
+    withdrawn_by: the actor who withdrew the upload, once withdrawn}``.
     ``outbox_since`` is indexed and present only while there is something to
     publish, so the relay finds leftovers without reading every upload.
     """
@@ -90,8 +91,10 @@ class MongoApplicationStore(MongoStore):
         return {"_id": application_id, **row} if row else None
 
     async def upload(self, upload_id: str) -> UploadApplications:
-        doc = await self._uploads.find_one({"_id": upload_id}, {"rows": 1})
-        return UploadApplications(upload_id, dict(doc["rows"]) if doc else {})
+        doc = await self._uploads.find_one({"_id": upload_id}, {"rows": 1, "withdrawn_by": 1})
+        return UploadApplications(
+            upload_id, dict(doc["rows"]) if doc else {}, withdrawn_by=(doc or {}).get("withdrawn_by")
+        )
 
     async def change(
         self, upload_id: str, decide: Callable[[UploadApplications], T], fields: Callable[[], dict[str, Any]]
@@ -100,13 +103,16 @@ class MongoApplicationStore(MongoStore):
 
         def changed(current: dict[str, Any] | None) -> dict[str, Any] | None:
             rows = current["rows"] if current else {}
-            aggregate = UploadApplications(upload_id, dict(rows))
+            withdrawn_by = (current or {}).get("withdrawn_by")
+            aggregate = UploadApplications(upload_id, dict(rows), withdrawn_by=withdrawn_by)
             outcome[:] = [decide(aggregate)]
-            if aggregate.rows == rows and not aggregate.events:
+            if aggregate.rows == rows and not aggregate.events and aggregate.withdrawn_by == withdrawn_by:
                 return None  # nothing changed (a redelivery)
             kept = current or {**fields(), "outbox": []}
             doc = {k: v for k, v in kept.items() if k not in ("_id", "version")}
             doc["rows"] = aggregate.rows
+            if aggregate.withdrawn_by is not None:
+                doc["withdrawn_by"] = aggregate.withdrawn_by
             if aggregate.events:
                 doc["outbox"] = [*kept.get("outbox", []), *(entry(e) for e in aggregate.events)]
                 doc.setdefault("outbox_since", aggregate.events[0].occurred_at)

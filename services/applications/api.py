@@ -90,5 +90,11 @@ async def delete_errors(upload_id: str, actor: EnrollerDep, deps: ServiceDeps) -
     return {"deleted": len(await use_cases.delete_errors(deps, upload_id, actor))}
 
 
+@routes.post("/uploads/{upload_id}/withdraw")
+async def withdraw(upload_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
+    """Withdraw an upload before submitting: its open applications deleted, submitted ones kept."""
+    return (await use_cases.withdraw(deps, upload_id, actor))._asdict()
+
+
 def _view(deps: Deps, app: dict, actor: Actor | None) -> dict:
     return view(app, use_cases.cells_for(deps, app, actor))

@@ -15,10 +15,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from shared.contracts.applications import (
     OPEN_STATUSES,
+    REPLACED,
     ApplicationClassified,
     ApplicationDeleted,
     ApplicationEdited,
@@ -32,14 +33,16 @@ from shared.contracts.applications import (
     MemberSummary,
     ValidateApplication,
 )
-from shared.contracts.columns import ARBITRATION_REGIONS, COLUMNS
+from shared.contracts.columns import ARBITRATION_REGIONS, column_keys
 from shared.contracts.envelope import Actor, Envelope, carried
-from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
+from shared.errors import BadInput, Conflict, NotFound, NotPermitted, TooLarge, Unsupported
 from shared.pii import is_sealed, last4, masked_ssn, ssn_digits
 from shared.revisions import apply_revisions
 
 Row = dict[str, Any]
 Cells = dict[str, str | None]
+# What became of the error application a fixed error report's row names (UploadApplications.replace).
+Replacement = Literal["replaced", "stands", "again"]
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,6 @@ MOVES = {
     "submit": Move(("ready", "saved"), "submitted", "Only ready applications can be submitted; fix its errors first."),
     "expire": Move(("saved",), "expired", "Only saved applications expire."),
 }
-# The cells a user may change: the template's columns.
-EDITABLE_FIELDS = frozenset(c.key for c in COLUMNS)
 # Crockford's alphabet: no I, L, O or U to misread.
 CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 PDF_MAGIC = b"%PDF-"
@@ -76,6 +77,13 @@ def refusal(action: str, app: Row) -> str | None:
     return None
 
 
+class Withdrawal(NamedTuple):
+    """What withdrawing an upload did: how many applications it withdrew, how many submitted ones it kept."""
+
+    withdrawn: int
+    kept_submitted: int
+
+
 @dataclass
 class UploadApplications:
     """One upload's applications by id, and the events its changes emit.
@@ -86,6 +94,9 @@ class UploadApplications:
     upload_id: str
     rows: dict[str, Row]
     events: list[Envelope] = field(default_factory=list)
+    # Who withdrew the upload (an Actor as data), once someone has: what
+    # validation classifies afterwards is withdrawn as it arrives.
+    withdrawn_by: dict[str, Any] | None = None
 
     # --- reading -----------------------------------------------------------
     def get(self, application_id: str) -> Row:
@@ -109,26 +120,75 @@ class UploadApplications:
         return sorted(found, key=lambda a: a["row_number"])
 
     # --- validation's verdicts ---------------------------------------------
-    def record(self, verdicts: list[ApplicationClassified]) -> list[ApplicationRecorded]:
+    def record(
+        self, verdicts: list[ApplicationClassified], replacements: dict[str, Replacement] | None = None
+    ) -> list[ApplicationRecorded]:
         """Keep each verdict unless a newer revision is held (a redelivery, or
         a late first verdict after an edit, changes nothing). Returns the public
         events; the subscriber publishes them itself: its offset, committed
-        after publishing, is its outbox."""
-        apply_revisions(self.rows, [(m.application_id, application_row(m)) for m in verdicts])
-        return [recorded_event(m) for m in verdicts]
+        after publishing, is its outbox.
+
+        ``replacements``: for the first verdicts on a fixed error report's rows,
+        what became of the application each row names (:meth:`replace`); it is
+        kept with the row. A row whose named application may still hold its
+        member is validated again as any row (its first verdict not announced)."""
+        replacements = replacements or {}
+        for m in verdicts:
+            if replacements.get(m.application_id) == "again" and m.application_id not in self.rows:
+                self._validate_again(m)  # at the next revision: this verdict, older, is not kept
+        apply_revisions(
+            self.rows, [(m.application_id, application_row(m) | _replacing(m, replacements)) for m in verdicts]
+        )
+        if self.withdrawn_by is not None:
+            self._delete_open(Actor.model_validate(self.withdrawn_by))
+        return [recorded_event(m, self.rows.get(m.application_id)) for m in verdicts if _announced(m, self.rows)]
+
+    def replace(self, verdicts: list[ApplicationClassified]) -> dict[str, Replacement]:
+        """The error applications of this upload that a fixed error report's
+        rows name (``verdicts``: validation's first verdicts on those rows):
+        each still in error is deleted, replaced by its row's application.
+        Returns, by the row's application id, what became of the one it names:
+
+        - ``replaced``: deleted now, or by this same row before (a redelivery);
+        - ``stands``: deleted or expired otherwise, or it is another member's
+          (both SSNs known and different, as when rows were moved in the sheet):
+          it is left as it is, and validation's verdict on the row stands;
+        - ``again``: it went on meanwhile (fixed, saved or submitted in the
+          portal, or replaced by another file's row), so it may still hold the
+          member: the row is validated again as any row (likely Rejected as
+          already pending)."""
+        return {m.application_id: self._replacement(m) for m in verdicts}
+
+    def _replacement(self, m: ApplicationClassified) -> Replacement:
+        old = self.rows.get(m.replaces_application_id)
+        if old is None or old["group_id"] != m.group_id:
+            return "stands"  # none to replace (the upload service names only its reports' applications)
+        if old.get("replaced_by") == m.application_id:
+            return "replaced"
+        if old["status"] == "error" and not _other_member(old, m):
+            moved = self._move("delete", self.get(m.replaces_application_id), {"replaced_by": m.application_id})
+            self._announce(
+                ApplicationDeleted, moved, m.actor, reason=REPLACED, replaced_by_application_id=m.application_id
+            )
+            return "replaced"
+        if old["status"] in ("error", "deleted", "expired") and not old.get("replaced_by"):
+            return "stands"
+        return "again" if m.status != "rejected" and m.ssn_hash else "stands"
 
     # --- the users' actions ------------------------------------------------
     def edit(
         self, application_id: str, cells: dict[str, str | None], actor: Actor, seal: Callable[[Cells], Cells]
     ) -> Row:
-        """Keep the new values; validation classifies them again within the file."""
-        unknown = sorted(set(cells) - EDITABLE_FIELDS)
-        if unknown:
-            raise Invalid("unknown_fields", f"Unknown field(s): {', '.join(unknown)}.")
+        """Change the cells named (None clears one) and keep the others, so an
+        edit of one cell loses nothing; validation classifies the whole
+        application again within the file."""
+        app = self.get(application_id)
+        check_cell_names(cells, app)
         cleaned = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in cells.items()}
-        last4 = ssn_last4(cleaned.get("ssn"))
-        sealed = seal(cleaned)  # the SSNs and date of birth are kept encrypted
-        moved = self._move("edit", self.get(application_id), {"cells": sealed, "ssn_last4": last4, "issues": []})
+        last4 = ssn_last4(cleaned["ssn"]) if "ssn" in cleaned else _last4_of(app)
+        # The new SSNs and date of birth are kept encrypted, as the others are.
+        sealed = {**app.get("cells", {}), **seal(cleaned)}
+        moved = self._move("edit", app, {"cells": sealed, "ssn_last4": last4, "issues": []})
         # The other rows of the file travel with the command, but are not kept
         # in the outbox (up to 249 rows' cells, for every edit): the relay adds
         # them when it publishes (``with_file_rows``), from the file as it is then.
@@ -146,7 +206,7 @@ class UploadApplications:
                 actor=actor,
             )
         )
-        self._announce(ApplicationEdited, moved, actor, member=member_summary(cleaned, last4))
+        self._announce(ApplicationEdited, moved, actor, member=member_summary(sealed, last4))
         return moved
 
     def save(self, application_id: str, actor: Actor, expires_at: datetime) -> Row:
@@ -169,6 +229,18 @@ class UploadApplications:
     def delete_errors(self, actor: Actor) -> list[Row]:
         """Delete All Error Applications of the upload."""
         return [self.delete(app["_id"], actor) for app in self.with_status("error")]
+
+    def withdraw(self, actor: Actor) -> Withdrawal:
+        """Withdraw the upload before submitting it: every open application is
+        deleted (validation releases its member); submitted ones are kept.
+
+        An application validation has not answered for yet (the file still
+        being classified, an edit being validated again) is deleted when its
+        verdict comes (``record``): deleted before, the verdict would claim
+        its member again after the release. It counts as withdrawn."""
+        self.withdrawn_by = self.withdrawn_by or actor.model_dump(mode="json")
+        deleted = self._delete_open(actor)
+        return Withdrawal(len(deleted) + len(self.with_status("validating")), len(self.with_status("submitted")))
 
     def expire(self, application_ids: set[str], now: datetime) -> list[Row]:
         """Saved applications past their time; the system acts, so no actor."""
@@ -198,6 +270,31 @@ class UploadApplications:
         return {**app, "arbitration_agreement": agreement}
 
     # --- the state machine -------------------------------------------------
+    def _validate_again(self, m: ApplicationClassified) -> None:
+        """A fixed error report's row whose named application was not replaced:
+        validation classifies it again, now without that exception (a new
+        revision, as after an edit; its first verdict is not announced)."""
+        row = application_row(m) | _replacing(m, {m.application_id: "again"})
+        row |= {"status": "validating", "revision": m.revision + 1, "issues": []}
+        self.rows[m.application_id] = row
+        self.events.append(
+            ValidateApplication(
+                **_envelope({"_id": m.application_id, **row}, "validate"),
+                application_id=m.application_id,
+                upload_id=self.upload_id,
+                group_id=m.group_id,
+                region=m.region,
+                row_number=m.row_number,
+                cells=m.cells,
+                file_rows=[],  # added by the relay when it publishes (``with_file_rows``)
+                revision=row["revision"],
+                actor=m.actor,
+            )
+        )
+
+    def _delete_open(self, actor: Actor) -> list[Row]:
+        return [self.delete(app["_id"], actor) for app in self.with_status(*MOVES["delete"].starts)]
+
     def _submit(self, app: Row, actor: Actor, now: datetime) -> Row:
         fields = {"confirmation_id": confirmation_id(app["_id"]), "submitted_at": now}
         moved = self._move("submit", app, fields)
@@ -233,6 +330,21 @@ class UploadApplications:
         )
 
 
+def _replacing(m: ApplicationClassified, replacements: dict[str, Replacement]) -> Row:
+    """What a fixed error report's row keeps of its replacement, decided with its first verdict."""
+    outcome = replacements.get(m.application_id)
+    return {"replaces": m.replaces_application_id, "replacement": outcome} if outcome else {}
+
+
+def _announced(m: ApplicationClassified, rows: dict[str, Row]) -> bool:
+    """Every verdict is announced but the first verdict on a row sent to be validated again."""
+    return not (m.replaces_application_id and rows.get(m.application_id, {}).get("replacement") == "again")
+
+
+def _other_member(old: Row, m: ApplicationClassified) -> bool:
+    return bool(old.get("ssn_hash") and m.ssn_hash and old["ssn_hash"] != m.ssn_hash)
+
+
 def _envelope(app: Row, suffix: str = "") -> dict[str, str]:
     """Deterministic event ids (application, revision): a retry or a second
     relay of the same change is recognised downstream."""
@@ -240,6 +352,20 @@ def _envelope(app: Row, suffix: str = "") -> dict[str, str]:
         "event_id": f"{app['_id']}:{suffix + ':' if suffix else ''}{app['revision']}",
         "correlation_id": app.get("correlation_id") or app["_id"],
     }
+
+
+def check_cell_names(cells: Cells, app: Row) -> None:
+    """An edit names only cells an application holds: its template's columns
+    (California and Hawaii add the arbitration column)."""
+    known = column_keys(app.get("region", ""))
+    unknown = sorted(set(cells) - set(known) - set(app.get("cells", {})))
+    if unknown:
+        shown = ", ".join(name[:40] for name in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        raise BadInput(
+            "unknown_cells",
+            f"Unknown cell(s): {shown}. Known cells: see the template's columns; for this application "
+            f"(region {app.get('region')}) they are {', '.join(known)}. Name only those.",
+        )
 
 
 def check_agreement(app: Row, data: bytes, limit: int) -> None:
@@ -270,12 +396,13 @@ def confirmation_id(application_id: str) -> str:
 
 
 def member_summary(cells: Cells, last4: str | None) -> MemberSummary:
-    """Names and subgroup; the SSN reduced to its last four digits; no date of birth."""
+    """Names, relationship and subgroup; the SSN reduced to its last four digits; no date of birth."""
     return MemberSummary(
         first_name=cells.get("first_name"),
         last_name=cells.get("last_name"),
         subgroup_id=cells.get("subgroup_id"),
         ssn_last4=last4,
+        relationship=cells.get("relationship"),
     )
 
 
@@ -314,8 +441,11 @@ def application_row(message: ApplicationClassified) -> Row:
     }
 
 
-def recorded_event(message: ApplicationClassified) -> ApplicationRecorded:
-    """The public event: names and subgroup, SSN reduced to its last four digits."""
+def recorded_event(message: ApplicationClassified, row: Row | None = None) -> ApplicationRecorded:
+    """The public event: names and subgroup, SSN reduced to its last four
+    digits; with the application it replaced when ``row`` (the row as kept)
+    says this verdict's row replaced one."""
+    replaced = row is not None and message.replaces_application_id and row.get("replacement") == "replaced"
     return ApplicationRecorded(
         event_id=f"{message.application_id}:recorded:{message.revision}",
         member=member_summary(message.cells, message.ssn_last4),
@@ -323,6 +453,7 @@ def recorded_event(message: ApplicationClassified) -> ApplicationRecorded:
             message, "correlation_id", "application_id", "upload_id", "group_id", "row_number", "status", "issues"
         ),
         revision=message.revision,
+        replaced_application_id=row["replaces"] if replaced else None,
     )
 
 

@@ -20,7 +20,7 @@ from shared.outbox import Relay
 from shared.settings import DEMO_SECRET
 
 from .adapters import ApplicationStore
-from .domain import Row, UploadApplications, check_agreement, masked, refusal
+from .domain import Replacement, Row, UploadApplications, Withdrawal, check_agreement, masked, refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,14 +47,46 @@ class Deps:
 async def record_classified(deps: Deps, verdicts: list[ApplicationClassified]) -> None:
     """Store each verdict idempotently (id = upload + row; an older revision
     never overwrites a newer one), then announce it, masked."""
-    announced = []
+    announced, emitted = [], []
     for upload_id, pairs in by_upload((m.application_id, m) for m in verdicts).items():
         batch = [m for _, m in pairs]
         fields = {"group_id": batch[0].group_id, "region": batch[0].region}
-        announced += await deps.store.change(
-            upload_id, lambda agg, batch=batch: agg.record(batch), lambda fields=fields: fields
+        replaced = await _replace(deps, upload_id, batch)
+        recorded, events = await deps.store.change(
+            upload_id,
+            lambda agg, batch=batch, replaced=replaced: (agg.record(batch, replaced), bool(agg.events)),
+            lambda fields=fields: fields,
         )
+        announced += recorded
+        emitted += [upload_id] if events else []
     await deps.outlet.send(announced)
+    # Lifecycle events of their own (the late rows of a withdrawn upload, deleted): out now, not at the relay's round.
+    for upload_id in emitted:
+        await deps.relay.flush(upload_id)
+
+
+async def _replace(deps: Deps, upload_id: str, verdicts: list[ApplicationClassified]) -> dict[str, Replacement]:
+    """The error applications a fixed error report's rows name are replaced
+    (deleted, in their own upload's write) before the rows are recorded; a
+    crash in between is made good by the redelivery, since a replacement by
+    the same row is recognised. A row recorded already had its replacement
+    decided then (a redelivery decides nothing again: the named application
+    may have moved on since); a withdrawn upload replaces nothing."""
+    naming = [m for m in verdicts if m.replaces_application_id and is_application_id(m.replaces_application_id)]
+    if not naming:
+        return {}
+    upload = await deps.store.upload(upload_id)
+    if upload.withdrawn_by is not None:
+        return {}
+    undecided = [m for m in naming if m.application_id not in upload.rows]
+    outcomes: dict[str, Replacement] = {}
+    for replaced_upload, pairs in by_upload((m.replaces_application_id, m) for m in undecided).items():
+        named = [m for _, m in pairs]
+        outcomes |= await deps.store.change(
+            replaced_upload, lambda agg, named=named: agg.replace(named), _existing_only
+        )
+        await deps.relay.flush(replaced_upload)  # its ApplicationDeleted events: validation releases the claims
+    return outcomes
 
 
 # --- the users' actions ------------------------------------------------------
@@ -116,6 +148,11 @@ async def submit_ready(deps: Deps, upload_id: str, actor: Actor) -> list[Row]:
 async def delete_errors(deps: Deps, upload_id: str, actor: Actor) -> list[Row]:
     """Delete All Error Applications of the upload, in one write."""
     return await _act_on_upload(deps, upload_id, lambda agg: agg.delete_errors(actor))
+
+
+async def withdraw(deps: Deps, upload_id: str, actor: Actor) -> Withdrawal:
+    """Withdraw an upload before submitting it: its open applications deleted in one write, submitted ones kept."""
+    return await _act_on_upload(deps, upload_id, lambda agg: agg.withdraw(actor))
 
 
 async def expire_due(deps: Deps, now: datetime | None = None) -> int:
@@ -188,5 +225,6 @@ async def _act_on_upload(deps: Deps, upload_id: str, decide: Callable[[UploadApp
 
 def _existing_only() -> dict[str, Any]:
     # An action finds its application first (NotFound otherwise), so it never
-    # creates an upload's document; only validation's verdicts do.
+    # creates an upload's document; only validation's verdicts do, and a
+    # withdrawal that comes before them (it notes who withdrew the upload).
     return {}

@@ -17,6 +17,7 @@ ServiceDeps = Annotated[Deps, Depends(deps_of)]
 # Bounded: a larger skip overflows the database's integers (a 500), and no list is that long.
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=250)]
+MemberQuery = Annotated[str | None, Query(max_length=100, description="A name, or an SSN's last four digits")]
 
 
 @routes.get("/groups")
@@ -43,6 +44,20 @@ async def saved_applications(group_id: str, deps: ServiceDeps, page: Page = 1, p
 async def transactions(group_id: str, deps: ServiceDeps, page: Page = 1, page_size: PageSize = 25) -> dict:
     """The group's transaction history, newest first."""
     return await use_cases.transactions(deps, group_id, page, page_size)
+
+
+@routes.get("/groups/{group_id}/members")
+async def members(
+    group_id: str, deps: ServiceDeps, page: Page = 1, page_size: PageSize = 25, q: MemberQuery = None
+) -> dict:
+    """The group's enrolled members by last name, then first name (SSN last four only), searched by ``q``."""
+    return await use_cases.members(deps, group_id, q, page, page_size)
+
+
+@routes.get("/groups/{group_id}/uploads")
+async def group_uploads(group_id: str, deps: ServiceDeps, page: Page = 1, page_size: PageSize = 25) -> dict:
+    """The group's uploads, newest first: when, by whom, their counts and whether complete."""
+    return await use_cases.group_uploads(deps, group_id, page, page_size)
 
 
 @routes.get("/uploads/{upload_id}")

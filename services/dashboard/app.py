@@ -14,7 +14,7 @@ from shared.service import Service, create_service_app
 from .adapters import MongoReadModels
 from .api import routes
 from .settings import DashboardSettings as Settings
-from .subscribers import SUBSCRIPTIONS
+from .subscribers import PUBLICATIONS, SUBSCRIPTIONS
 from .use_cases import Deps
 
 NAME = "dashboard"
@@ -32,11 +32,11 @@ async def health(deps: Deps) -> dict:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     deps = Deps()
-    router, _ = kafka_router(settings, deps, SUBSCRIPTIONS)  # it publishes nothing
+    router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps))
     return create_service_app(parts, health=partial(health, deps))
 
 
 def build_broker(settings: Settings) -> KafkaBroker:
-    """The service's subscribers on a broker, unconnected (for the AsyncAPI document)."""
-    return make_broker(settings, kafka_router(settings, Deps(), SUBSCRIPTIONS)[0])
+    """The service's subscribers and publisher on a broker, unconnected (for the AsyncAPI document)."""
+    return make_broker(settings, kafka_router(settings, Deps(), SUBSCRIPTIONS, PUBLICATIONS)[0])

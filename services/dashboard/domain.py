@@ -3,10 +3,13 @@ how an upload's rows merge and count, and the shapes of the answers."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from shared.contracts.applications import (
     STATUSES,
+    ApplicationDeleted,
     ApplicationEdited,
     ApplicationLifecycleEvent,
     ApplicationRecorded,
@@ -16,7 +19,8 @@ from shared.contracts.applications import (
     LifecycleEvent,
 )
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
-from shared.contracts.uploads import UploadAccepted
+from shared.contracts.uploads import UploadAccepted, UploadProgressed
+from shared.errors import BadInput
 from shared.revisions import Rows
 
 PENDING_KP_REVIEW = "Pending KP Review"
@@ -46,7 +50,7 @@ def upload_application_document(event: ApplicationRecorded) -> dict[str, Any]:
         "revision": event.revision,
         # The verdict on an edit carries the edit's revision: it comes after it.
         "step": 1,
-    }
+    } | ({"replaced_application_id": event.replaced_application_id} if event.replaced_application_id else {})
 
 
 def lifecycle_document(event: ApplicationLifecycleEvent) -> dict[str, Any]:
@@ -76,6 +80,11 @@ def status_counts(rows: Rows) -> dict[str, int]:
     for row in rows.values():
         counts[row["status"]] += 1
     return counts
+
+
+def replaced_count(rows: Rows) -> int:
+    """How many of an upload's rows (a fixed error report's) replaced an error application."""
+    return sum(1 for row in rows.values() if row.get("replaced_application_id"))
 
 
 def saved_changes(rows: Rows, application_ids: list[str]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -120,14 +129,75 @@ def group_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def member_document(event: MemberEnrolled) -> dict[str, Any]:
-    """An enrolled member as the dashboard keeps it: names and last four only."""
+    """An enrolled member as the dashboard keeps it: names, relationship,
+    subgroup and last four only. ``sort_key`` orders a group's members by last
+    name, then first name (then id, so pages never overlap); ``search_name`` is
+    what a name search looks in. Both in lower case: the server compares bytes."""
     return {
         "group_id": event.group_id,
         "subgroup_id": event.subgroup_id,
+        "relationship": event.relationship,
         "ssn_last4": event.ssn_last4,
         "first_name": event.first_name,
         "last_name": event.last_name,
+        "sort_key": "\x1f".join((event.last_name.casefold(), event.first_name.casefold(), event.member_id)),
+        "search_name": f"{event.first_name} {event.last_name}".casefold(),
     }
+
+
+LAST_FOUR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    """What a Manage Members search asks for: the members whose SSN ends in
+    ``last4``, or whose name holds each of ``words`` (lower case); nothing: all."""
+
+    last4: str | None = None
+    words: tuple[str, ...] = ()
+
+    def matches(self, member: dict[str, Any]) -> bool:
+        if self.last4 is not None and member["ssn_last4"] != self.last4:
+            return False
+        return all(word in member["search_name"] for word in self.words)
+
+    @property
+    def everyone(self) -> bool:
+        return self.last4 is None and not self.words
+
+
+def member_search(q: str | None) -> MemberSearch:
+    """A search as typed: four digits are an SSN's last four, anything else
+    words of a name. Other digits are refused: only the last four are kept
+    here, and a full SSN typed in the box is not searched for."""
+    text = (q or "").strip()
+    if LAST_FOUR.fullmatch(text):
+        return MemberSearch(last4=text)
+    if any(c.isdigit() for c in text):
+        raise BadInput(
+            "bad_member_search",
+            "Search by a member's first or last name, or by the last four digits of their SSN (four digits only).",
+        )
+    # Nothing unprintable reaches the database's pattern (MongoDB refuses a NUL in one).
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return MemberSearch(words=tuple(printable.casefold().split()))
+
+
+def member_view(doc: dict[str, Any], subgroups: dict[str, str]) -> dict[str, Any]:
+    """One line of Manage Members: no SSN but its last four digits."""
+    return {
+        "member_id": doc["_id"],
+        "first_name": doc.get("first_name"),
+        "last_name": doc.get("last_name"),
+        "relationship": doc.get("relationship", "Subscriber"),
+        "subgroup_id": doc.get("subgroup_id"),
+        "subgroup_name": subgroups.get(doc.get("subgroup_id")),
+        "ssn_last4": doc.get("ssn_last4"),
+    }
+
+
+def subgroup_names(group: dict[str, Any] | None) -> dict[str, str]:
+    return {s["subgroup_id"]: s["name"] for s in (group or {}).get("subgroups", [])}
 
 
 def upload_document(event: UploadAccepted) -> dict[str, Any]:
@@ -136,6 +206,9 @@ def upload_document(event: UploadAccepted) -> dict[str, Any]:
         "file_name": event.file_name,
         "total_rows": event.total_rows,
         "accepted_at": event.occurred_at,
+        "uploaded_by": event.actor.user_id,
+        "replaces_upload_id": event.replaces_upload_id,
+        "replaces_applications": event.replaces_applications,
     }
 
 
@@ -175,7 +248,32 @@ def upload_progress(doc: dict[str, Any]) -> dict[str, Any]:
         "classified": classified,
         **counts,
         "complete": complete,
+        # A fixed error report: the upload whose error applications it names, and how many it replaced so far.
+        "replaces_upload_id": doc.get("replaces_upload_id"),
+        "replaces_applications": int(doc.get("replaces_applications", 0)),
+        "replaced_applications": int(doc.get("replaced", 0)),
     }
+
+
+def upload_line(doc: dict[str, Any]) -> dict[str, Any]:
+    """One line of a group's uploads: its progress, when and by whom it was uploaded."""
+    return {**upload_progress(doc), "uploaded_at": doc.get("accepted_at"), "uploaded_by": doc.get("uploaded_by")}
+
+
+PROGRESS_FIELDS = ("upload_id", "group_id", "total_rows", "classified", "ready", "error", "rejected", "complete")
+
+
+def upload_progressed(doc: dict[str, Any], correlation_id: str) -> UploadProgressed | None:
+    """The notification of an upload's progress as stored (none until its
+    total is known); its id names the state, so a copy is recognisable."""
+    progress = upload_progress(doc)
+    if progress["total_rows"] is None or progress["group_id"] is None:
+        return None
+    return UploadProgressed(
+        event_id=f"{doc['_id']}:progressed:{doc.get('rows_version', 0)}",
+        correlation_id=correlation_id,
+        **{k: progress[k] for k in PROGRESS_FIELDS},
+    )
 
 
 def application_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +318,10 @@ def audit_entry(event: UploadAccepted | LifecycleEvent) -> tuple[str, dict[str, 
     }
     if isinstance(event, UploadAccepted):
         entry["detail"] = f"{event.file_name}, {event.total_rows} row(s)"
+        if event.replaces_upload_id:
+            entry["detail"] += f", replacing error applications of upload {event.replaces_upload_id}"
+    elif isinstance(event, ApplicationDeleted) and event.reason:
+        entry["detail"] = f"{event.reason} (application {event.replaced_by_application_id})"
     elif isinstance(event, ApplicationSubmitted):
         entry["detail"] = f"confirmation {event.confirmation_id}"
     elif isinstance(event, ArbitrationAgreementAttached):

@@ -1,12 +1,12 @@
 """The dashboard's Kafka side, as a table: which events feed which
-projection (a use case each). It publishes nothing."""
+projection (a use case each), and the uploads' progress it announces."""
 
 from __future__ import annotations
 
 from shared.contracts import topics
 from shared.contracts.applications import ApplicationRecorded, LifecycleEvent
-from shared.contracts.uploads import UploadAccepted
-from shared.kafka import On, reference_data
+from shared.contracts.uploads import UploadAccepted, UploadProgressed
+from shared.kafka import On, Publication, reference_data
 
 from . import use_cases
 
@@ -15,4 +15,11 @@ SUBSCRIPTIONS = (
     On(topics.UPLOAD_ACCEPTED, "uploads", UploadAccepted, use_cases.project_uploads),
     On(topics.APPLICATION_RECORDED, "applications", ApplicationRecorded, use_cases.project_recorded),
     On(topics.APPLICATION_LIFECYCLE, "lifecycle", LifecycleEvent, use_cases.project_lifecycle),
+)
+PUBLICATIONS = (
+    Publication(
+        topics.UPLOAD_PROGRESSED,
+        UploadProgressed,
+        "An upload's counts after each batch that concerned it (a notification, no outbox: re-read on connect)",
+    ),
 )

@@ -17,6 +17,7 @@ from shared.contracts.applications import (
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted
 from shared.errors import must_exist
+from shared.kafka import Outlet
 
 from . import domain
 from .adapters import ReadModelStore
@@ -26,9 +27,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Deps:
-    """The read models: written by the projections, read by the queries (a fake in tests)."""
+    """The read models: written by the projections, read by the queries (a
+    fake in tests); the outlet for the uploads' progress notifications."""
 
     models: ReadModelStore | None = None
+    outlet: Outlet | None = None
 
 
 # --- projections ---------------------------------------------------------------
@@ -40,7 +43,7 @@ async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
 
 
 async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
-    """Enrolled members (names and SSN last four) and each group's enrolled count."""
+    """Enrolled members (names, relationship, subgroup and SSN last four) and each group's enrolled count."""
     await deps.models.set_members([(e.member_id, domain.member_document(e)) for e in events])
 
 
@@ -50,11 +53,13 @@ async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
         await deps.models.set_upload(event.upload_id, domain.upload_document(event))
         log.info("upload %s of group %s: %d rows expected", event.upload_id, event.group_id, event.total_rows)
     await deps.models.add_audit([domain.audit_entry(e) for e in events])
+    await _announce(deps, events)
 
 
 async def project_recorded(deps: Deps, events: list[ApplicationRecorded]) -> None:
     """Verdicts fill an upload's Ready / Error / Rejected lists and its counts."""
     await _merge(deps, [(e.application_id, domain.upload_application_document(e)) for e in events], saved=False)
+    await _announce(deps, events)
 
 
 async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
@@ -66,6 +71,7 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
         [(e.confirmation_id, domain.transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
     )
     await deps.models.add_audit([domain.audit_entry(e) for e in events])
+    await _announce(deps, changes)
 
 
 async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:
@@ -76,9 +82,28 @@ async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: b
         group_id = incoming[0][1]["group_id"]
         rows, version = await deps.models.merge_rows(upload_id, group_id, incoming)
         log.debug("upload %s: %d change(s), rows at version %d", upload_id, len(incoming), version)
-        await deps.models.set_counts(upload_id, group_id, domain.status_counts(rows), version)
+        counts = domain.status_counts(rows) | {"replaced": domain.replaced_count(rows)}
+        await deps.models.set_counts(upload_id, group_id, counts, version)
         if saved:
             await deps.models.keep_saved(*domain.saved_changes(rows, [a for a, _ in incoming]))
+
+
+async def _announce(deps: Deps, events: list[UploadAccepted | ApplicationRecorded | ApplicationLifecycleEvent]) -> None:
+    """One UploadProgressed for each upload these events concerned, with its
+    counts as stored after the batch's writes (coalesced: one per upload, not
+    per event).
+
+    A notification: published right after the write, without an outbox. Should
+    the service stop in between, the batch's offset is not committed, so the
+    batch comes again and publishes it then; should it still be lost, readers
+    re-read the upload's progress when they connect."""
+    correlations = {e.upload_id: e.correlation_id for e in events}
+    stored = [await deps.models.upload(upload_id) for upload_id in correlations]
+    progressed = [domain.upload_progressed(doc, correlations[doc["_id"]]) for doc in stored if doc]
+    try:
+        await deps.outlet.send([p for p in progressed if p is not None])
+    except Exception as exc:  # best effort: a notification topic in trouble never holds up the read models
+        log.warning("upload progress not announced for %d upload(s): %s", len(progressed), type(exc).__name__)
 
 
 # --- queries -------------------------------------------------------------------
@@ -96,6 +121,20 @@ async def group(deps: Deps, group_id: str) -> dict[str, Any]:
 async def upload_progress(deps: Deps, upload_id: str) -> dict[str, Any]:
     found = must_exist(await deps.models.upload(upload_id), "upload_not_found", f"Upload {upload_id} not found.")
     return domain.upload_progress(found)
+
+
+async def group_uploads(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:
+    """A group's uploads, newest first, with their counts and who uploaded them."""
+    items, total = await deps.models.uploads_page(group_id, page, page_size)
+    return domain.paged([domain.upload_line(d) for d in items], total, page, page_size)
+
+
+async def members(deps: Deps, group_id: str, q: str | None, page: int, page_size: int) -> dict[str, Any]:
+    """A group's enrolled members by last name, then first name (masked: SSN
+    last four only); ``q`` finds them by name or by an SSN's last four digits."""
+    items, total = await deps.models.members_page(group_id, domain.member_search(q), page, page_size)
+    subgroups = domain.subgroup_names(await deps.models.group(group_id))
+    return domain.paged([domain.member_view(d, subgroups) for d in items], total, page, page_size)
 
 
 async def upload_tab(deps: Deps, upload_id: str, status: str | None, page: int, page_size: int) -> dict[str, Any]:

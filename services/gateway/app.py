@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -21,12 +21,15 @@ from .forward import Services
 from .health import Readiness
 from .passwords import Passwords
 from .routes import api
+from .security import WebSecurity
 from .settings import GatewaySettings
 from .signin import MongoAttempts, MongoAudit, SignInGuard, rules
 from .throttle import SignInLocked
 from .users import UserStore
 
-STATIC = Path(__file__).parent / "static"
+# The portal's pages, built by `make web` (services/gateway/web: TypeScript + Vite, npm ci from the lockfile).
+WEB = Path(__file__).parent / "web" / "dist"
+NOT_BUILT = "The portal's pages are not built: run `make web` (or `make run`)."
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -48,6 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         deps.services = Services(settings)
 
     async def close() -> None:
+        deps.feed.close()
         if deps.services is not None:
             await deps.services.close()
         if pool is not None:
@@ -56,16 +60,41 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Ready when its database and the services answer; reads the deps in place then (tests put fakes in).
     ready = Readiness(lambda: app.state.deps, settings.health_cache_seconds)
     service = Service("gateway", settings, deps, api(), open=open, internal=False)
-    app = create_service_app(service, health=ready, close=close)
+
+    # Upload progress from the dashboard's events, pushed to the pages watching (live.py).
+    async def follow() -> None:
+        await deps.feed.consume(settings.kafka_bootstrap_servers, settings.topic_prefix)
+
+    app = create_service_app(service, health=ready, background=[follow], close=close)
     app.title = "Broker & Employer portal gateway"
 
     @app.exception_handler(SignInLocked)
     async def sign_in_locked(request: Request, exc: SignInLocked) -> JSONResponse:
         return error_response(429, exc.detail, exc.code, {"Retry-After": str(exc.retry_after)})
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
+    def page(name: str) -> Response:
+        path = WEB / name
+        if not path.is_file():
+            return Response(NOT_BUILT, status_code=503, media_type="text/plain")
+        return FileResponse(path, headers={"Cache-Control": "no-cache"})
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return page("index.html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_documentation() -> Response:
+        """Swagger UI from the registry's package, served from here (no CDN)."""
+        return page("docs.html")
+
+    @app.get("/docs-init.js", include_in_schema=False)
+    async def api_documentation_script() -> Response:
+        return page("docs-init.js")
+
+    for folder in ("assets", "swagger"):
+        app.mount(f"/{folder}", StaticFiles(directory=WEB / folder, check_dir=False), name=folder)
+    # CSRF checks and the security headers (CSP, framing, nosniff) on everything, the API and the page.
+    app.add_middleware(
+        WebSecurity, secret=settings.session_secret.get_secret_value(), allowed_origins=settings.allowed_origins
+    )
     return app

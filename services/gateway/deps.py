@@ -10,7 +10,7 @@ cannot be told apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Query, Request
@@ -19,6 +19,7 @@ from shared.contracts.applications import APPLICATION_ID, upload_of
 from shared.errors import BadInput, NotFound, NotPermitted, NotSignedIn
 
 from .forward import Services
+from .live import ProgressFeed
 from .policy import can_enroll, can_see_group
 from .progress import upload_progress
 from .settings import GatewaySettings
@@ -37,6 +38,7 @@ class GatewayDeps:
     users: Users | None = None
     services: Services | None = None
     guard: SignInGuard | None = None
+    feed: ProgressFeed = field(default_factory=ProgressFeed)
 
 
 # Async, as every dependency here: a plain ``def`` would cost a thread hop.
@@ -56,7 +58,12 @@ async def guard(request: Request) -> SignInGuard:
     return request.app.state.deps.guard
 
 
+async def feed(request: Request) -> ProgressFeed:
+    return request.app.state.deps.feed
+
+
 UsersDep = Annotated[Users, Depends(users)]
+FeedDep = Annotated[ProgressFeed, Depends(feed)]
 ServicesDep = Annotated[Services, Depends(services)]
 SettingsDep = Annotated[GatewaySettings, Depends(settings)]
 GuardDep = Annotated[SignInGuard, Depends(guard)]

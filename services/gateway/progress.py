@@ -4,6 +4,8 @@ record (a masked record both: no member's data)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from .forward import Services
 
 
@@ -32,7 +34,22 @@ async def upload_progress(upload_id: str, services: Services) -> dict | None:
         "error": 0,
         "rejected": 0,
         "complete": False,
+        # A fixed error report: which upload's error applications it replaces, how many it names.
+        "replaces_upload_id": record.get("replaces_upload_id"),
+        "replaces_applications": record.get("replaces_applications") or 0,
+        "replaced_applications": 0,
     } | heard
+
+
+async def with_failures(listed: dict, services: Services) -> dict:
+    """A page of a group's uploads from the dashboard, where each one still
+    processing that the upload service gave up publishing says ``failed``
+    (as :func:`upload_progress` says it of one)."""
+    unfinished = [item for item in listed["items"] if not item.get("complete")]
+    given_up = await asyncio.gather(*(_given_up(item["upload_id"], services) for item in unfinished))
+    failed = {item["upload_id"] for item, gave_up in zip(unfinished, given_up, strict=True) if gave_up}
+    items = [item | {"status": "failed"} if item["upload_id"] in failed else item for item in listed["items"]]
+    return listed | {"items": items}
 
 
 async def _given_up(upload_id: str, services: Services) -> bool:

@@ -29,6 +29,9 @@ class GatewaySettings(InfraSettings):
     # Reverse proxies whose X-Forwarded-For names the caller (a JSON list of
     # addresses); empty: the connection's own address is the caller's.
     trusted_proxies: frozenset[str] = frozenset()
+    # The sites whose pages may send changes (a JSON list, like ["https://portal.example.com"]); empty: the
+    # gateway's own address as the browser's Host names it. Set it behind a proxy that rewrites Host.
+    allowed_origins: frozenset[str] = frozenset()
     # /healthz asks the services at most once in this long, each within the timeout.
     health_cache_seconds: float = 1.0
     health_timeout_seconds: float = 2.0

@@ -13,6 +13,7 @@ from shared.files import safe_file_name
 from shared.service import CorrelationDep, EnrollerDep, deps_of
 
 from . import use_cases
+from .domain import FORM_FILE_NAME
 from .use_cases import Deps, UploadRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,6 +25,7 @@ ServiceDeps = Annotated[Deps, Depends(deps_of)]
 class ErrorRow(BaseModel):
     """One application of the Error tab, as the applications service lists it."""
 
+    application_id: str | None = None  # named in the report, so its fixed row replaces it
     row_number: int
     cells: dict[str, str | None]
     issues: list[dict[str, Any]]
@@ -31,6 +33,14 @@ class ErrorRow(BaseModel):
 
 class ErrorReportRequest(BaseModel):
     applications: list[ErrorRow]
+
+
+class MemberForm(BaseModel):
+    """The Enroll a Member form: one member's cells, keyed as the template's columns."""
+
+    group_id: str
+    region: str
+    cells: dict[str, str | None]
 
 
 @routes.post("/uploads", status_code=202)
@@ -53,13 +63,32 @@ async def upload(
     return {"upload_id": accepted.upload_id, "total_rows": accepted.total_rows, "notices": notices}
 
 
+@routes.post("/uploads/form", status_code=202)
+async def enroll_member(
+    actor: EnrollerDep, correlation_id: CorrelationDep, deps: ServiceDeps, form: MemberForm
+) -> dict:
+    """Enroll a Member: the form's cells become an upload of one row, published as a file's row is."""
+    request = UploadRequest(form.group_id, form.region, "", FORM_FILE_NAME, actor, correlation_id)
+    upload_id, application_id = await use_cases.enroll_member(deps, request, form.cells)
+    return {"upload_id": upload_id, "application_id": application_id}
+
+
+@routes.delete("/uploads/{upload_id}/fingerprint")
+async def forget_file(upload_id: str, actor: EnrollerDep, deps: ServiceDeps) -> dict:
+    """The upload was withdrawn: forget its file's digest, so the same file may be uploaded again."""
+    await use_cases.forget_file(deps, upload_id)
+    return {"upload_id": upload_id, "fingerprint": "forgotten"}
+
+
 @routes.get("/uploads/{upload_id}")
 async def get_upload(upload_id: str, deps: ServiceDeps) -> dict:
     """The upload record (who, which group, how many rows)."""
     record = await use_cases.upload_record(deps, upload_id)
     keep = ("group_id", "region", "file_name", "total_rows", "received_at")
     status = "failed" if record.get("failed") else "published" if record.get("published") else "publishing"
-    return {"upload_id": record["_id"], **{k: record[k] for k in keep}, "status": status}
+    # An error report uploaded again: the upload whose error applications it replaces, and how many it names.
+    replaces = {k: record.get(k) for k in ("replaces_upload_id", "replaces_applications")}
+    return {"upload_id": record["_id"], **{k: record[k] for k in keep}, **replaces, "status": status}
 
 
 @routes.post("/uploads/{upload_id}/error-report")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import re
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
@@ -14,17 +19,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from shared.contracts.columns import (
+    APPLICATION_ID_HEADER,
     FIRST_DATA_ROW,
     HEADER_ROW,
     KNOWN_TEMPLATE_VERSIONS,
     MEMBERS_SHEET,
+    SOURCE_UPLOAD_LABEL,
     STAMP_LABELS,
     STAMP_ROW,
     TEMPLATE_VERSION,
+    column_keys,
     columns_for,
     header_of,
 )
-from shared.errors import BadInput, Invalid, TooLarge
+from shared.errors import BadInput, Conflict, Invalid, TooLarge
 
 from .package import Package, column_letters, damaged, inspect_package, unsafe_xml
 
@@ -38,12 +46,20 @@ LAST_SCANNED_ROW = 20_000
 MAX_CELL_CHARS = 1_000
 # What a part whose packed data is corrupt raises while it is unpacked.
 DAMAGED = (EOFError, zlib.error)
+# The Enroll a Member form makes an upload of one member row, numbered 1 (its
+# application is ``<upload id>-0001`` and validation's messages say "Row 1").
+FORM_FILE_NAME = "Enroll a Member form"
+FORM_SOURCE = "form"
+FORM_ROW = 1
 
 
 @dataclass(frozen=True)
 class ParsedRow:
     row_number: int
     cells: dict[str, str | None]
+    # A row of an error report uploaded again: the application id it carries
+    # (as the file has it; ``check_replacements`` decides whether it may stand).
+    replaces: str | None = None
 
 
 def cell_text(value: object) -> str | None:
@@ -81,6 +97,8 @@ class ParsedSheet:
     version: str
     rows: list[ParsedRow]
     notices: list[str] = field(default_factory=list)
+    # An error report: the upload it was made from, as its stamp names it.
+    source_upload_id: str | None = None
 
 
 def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
@@ -110,8 +128,8 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
         sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         stamp = _read_stamp(rows)
-        columns = _check_header(rows, stamp["region"])
-        parsed = _data_rows(rows, columns, max_members, formulas)
+        columns, id_index = _check_header(rows, stamp["region"], report=bool(stamp.get("source_upload_id")))
+        parsed = _data_rows(rows, columns, max_members, formulas, id_index)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, *DAMAGED) as exc:
         raise unsafe_xml() if _defused(exc) else damaged() from exc
     finally:
@@ -122,23 +140,33 @@ def parse_workbook(data: bytes, max_members: int) -> ParsedSheet:
             f"The '{MEMBERS_SHEET}' sheet has no member rows. Enter at least one member from row {FIRST_DATA_ROW} on.",
         )
     notices = _notices(package, parsed, len(columns))
-    return ParsedSheet(stamp["group_id"], stamp["group_name"], stamp["region"], stamp["version"], parsed, notices)
+    return ParsedSheet(
+        stamp["group_id"],
+        stamp["group_name"],
+        stamp["region"],
+        stamp["version"],
+        parsed,
+        notices,
+        stamp.get("source_upload_id") or None,
+    )
 
 
 NOT_A_TEMPLATE = "Download the Mass Enrollment template for your group and enter the members in it."
 
 
 def _read_stamp(rows) -> dict[str, str]:
+    """The stamp's values by key; ``source_upload_id`` too when the file is an error report."""
     found: dict[str, str] = {}
     for row_number, values in enumerate(rows, start=1):
         if row_number == STAMP_ROW:
             labels = {label.casefold(): key for key, label in STAMP_LABELS.items()}
+            labels[SOURCE_UPLOAD_LABEL.casefold()] = "source_upload_id"
             for i in range(0, len(values) - 1, 2):
                 key = labels.get(str(values[i] or "").strip().casefold())
                 if key:
                     found[key] = cell_text(values[i + 1]) or ""
             break
-    if set(found) != set(STAMP_LABELS):
+    if not set(STAMP_LABELS) <= set(found):
         raise Invalid(
             "not_a_template",
             f"The '{MEMBERS_SHEET}' sheet has no template stamp in row {STAMP_ROW}. " + NOT_A_TEMPLATE,
@@ -152,12 +180,18 @@ def _read_stamp(rows) -> dict[str, str]:
     return found
 
 
-def _check_header(rows, region: str) -> dict[int, str]:
+def _check_header(rows, region: str, report: bool) -> tuple[dict[int, str], int | None]:
+    """The template's columns by index, and where an error report (``report``)
+    keeps its application ids (None when the file has no such column)."""
     expected = columns_for(region)
     for row_number, values in enumerate(rows, start=STAMP_ROW + 1):
         if row_number == HEADER_ROW:
             headers = [cell_text(v) or "" for v in values]
             while headers and not headers[-1]:
+                headers.pop()
+            id_index = None
+            if report and len(headers) == len(expected) + 1 and headers[-1] == APPLICATION_ID_HEADER:
+                id_index = len(expected)
                 headers.pop()
             for index, column in enumerate(expected):
                 got = headers[index] if index < len(headers) else ""
@@ -173,7 +207,7 @@ def _check_header(rows, region: str) -> dict[int, str]:
                     f"The header row was changed: column {get_column_letter(len(expected) + 1)} "
                     f"('{headers[len(expected)]}') is not part of the template. Remove it and upload again.",
                 )
-            return {index: column.key for index, column in enumerate(expected)}
+            return {index: column.key for index, column in enumerate(expected)}, id_index
     raise Invalid("header_missing", f"Row {HEADER_ROW} should hold the template's header. " + NOT_A_TEMPLATE)
 
 
@@ -187,7 +221,7 @@ def _defused(exc: BaseException) -> bool:
 
 
 def _data_rows(
-    rows, columns: dict[int, str], max_members: int, formulas: dict[tuple[int, int], str]
+    rows, columns: dict[int, str], max_members: int, formulas: dict[tuple[int, int], str], id_index: int | None
 ) -> list[ParsedRow]:
     parsed: list[ParsedRow] = []
     for row_number, values in enumerate(rows, start=HEADER_ROW + 1):
@@ -205,7 +239,8 @@ def _data_rows(
                     f"Row {row_number:,} holds data, far below the template's {max_members} member rows. "
                     "Move the members up or delete what is below them, and upload again.",
                 )
-            parsed.append(ParsedRow(row_number, cells))
+            replaces = cell_text(values[id_index]) if id_index is not None and id_index < len(values) else None
+            parsed.append(ParsedRow(row_number, cells, replaces))
             if len(parsed) > max_members:
                 raise Invalid(
                     "too_many_members",
@@ -225,11 +260,15 @@ def _cell(values: tuple, index: int, row_number: int, key: str, formulas: dict[t
             f"{where} holds a formula with no saved value, so the value it shows cannot be read. Type the value "
             "itself, or open the file in Excel, save it and upload it again.",
         )
+    return checked_text(text, where, "Correct the cell and upload again.")
+
+
+def checked_text(text: str | None, where: str, fix: str) -> str | None:
+    """A cell's text, refused when it is longer than any column takes (a file's cells and the form's alike)."""
     if text is not None and len(text) > MAX_CELL_CHARS:
         raise Invalid(
             "cell_too_long",
-            f"{where} holds {len(text):,} characters; no column takes more than {MAX_CELL_CHARS}. "
-            "Correct the cell and upload again.",
+            f"{where} holds {len(text):,} characters; no column takes more than {MAX_CELL_CHARS}. {fix}",
         )
     return text
 
@@ -291,3 +330,107 @@ def check_stamp(sheet: ParsedSheet, group_id: str, region: str, group_name: str)
             f"The group name entered ('{group_name.strip()}') is not the template's ('{sheet.group_name}'). "
             "Enter the group name as the template shows it.",
         )
+
+
+# An upload id as this service makes them (``new_id``), and an application id (upload id and row).
+UPLOAD_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+APPLICATION_ID = re.compile(r"[A-Za-z0-9]{1,64}-[0-9]{4}")
+
+
+def names_an_upload(source_upload_id: str | None) -> bool:
+    """Whether an error report's stamp holds something that can be an upload id (worth looking up)."""
+    return source_upload_id is not None and UPLOAD_ID.fullmatch(source_upload_id) is not None
+
+
+def check_replacements(sheet: ParsedSheet, source: dict[str, Any] | None, group_id: str) -> None:
+    """A fixed error report names, in its stamp, the upload it was made from
+    and, on each row, the error application that row replaces. The upload must
+    be one of this group's (``source``: its record, None when there is none)
+    and each application one that an error report of it was made of; else the
+    file is refused, naming the row and column. Another group's upload is
+    refused as one that does not exist."""
+    if sheet.source_upload_id is None:
+        return
+    if source is None or source.get("group_id") != group_id:
+        raise Invalid(
+            "unknown_source_upload",
+            f"The stamp's '{SOURCE_UPLOAD_LABEL}' (row {STAMP_ROW}) does not name an upload of group {group_id}, "
+            "so this is not an error report of one of its uploads. Download the error report again from the "
+            "upload's Error tab, or copy the members into a fresh template and upload that.",
+        )
+    reported = set(source.get("reported_applications", ()))
+    id_column = get_column_letter(len(columns_for(sheet.region)) + 1)
+    first_row_of: dict[str, int] = {}
+    for row in sheet.rows:
+        if row.replaces is None:
+            continue
+        where = f"Row {row.row_number}, column {id_column} ('{APPLICATION_ID_HEADER}')"
+        if row.replaces not in reported or not APPLICATION_ID.fullmatch(row.replaces):
+            raise Invalid(
+                "unknown_application",
+                f"{where} does not name an error application of upload {source['_id']}. Do not change that "
+                "column: download the error report again, or copy the member into a fresh template to upload "
+                "them as new.",
+            )
+        if row.replaces in first_row_of:
+            raise Invalid(
+                "application_twice",
+                f"{where} names the same application as row {first_row_of[row.replaces]}: each row of an error "
+                "report replaces its own application. Download the error report again.",
+            )
+        first_row_of[row.replaces] = row.row_number
+
+
+def check_group_region(group_id: str, group_region: str, region: str) -> None:
+    """The region the user chose must be the group's."""
+    if region.strip().casefold() != group_region.casefold():
+        raise Invalid(
+            "wrong_region", f"Group {group_id} is in region {group_region}, not {region}. Choose {group_region}."
+        )
+
+
+def file_digest(data: bytes) -> str:
+    """The SHA-256 of a file's bytes: the same file uploaded again is known by it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def duplicate_file(earlier: dict[str, Any]) -> Conflict:
+    """The refusal of a file the group has uploaded already, pointing at the upload that holds it."""
+    upload_id = earlier["_id"]
+    when = earlier["received_at"].astimezone(UTC)
+    return Conflict(
+        "duplicate_file",
+        f"This file was already uploaded on {when:%Y-%m-%d at %H:%M} UTC as upload {upload_id}. Open that upload "
+        "to continue, or change the file and upload it again.",
+        {"upload_id": upload_id, "link": f"/api/v1/uploads/{upload_id}"},
+    )
+
+
+def form_row(cells: Mapping[str, str | None], region: str) -> ParsedRow:
+    """The Enroll a Member form as the one row of an upload: every cell of the
+    region's template (blank when not given), each checked as a file's cell
+    is; validation then applies the same rules to it as to a file's row."""
+    keys = column_keys(region)
+    unknown = sorted(set(cells) - set(keys))
+    if unknown:
+        shown = ", ".join(name[:40] for name in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        raise BadInput(
+            "unknown_cells",
+            f"Unknown cell(s): {shown}. Known cells: see the template's columns; for region {region} they are "
+            f"{', '.join(keys)}. Name only those.",
+        )
+    fix = "Correct it and send the form again."
+    row = {key: checked_text(cell_text(cells.get(key)), f"The form's {header_of(key)}", fix) for key in keys}
+    if all(value is None for value in row.values()):
+        raise Invalid("no_members", "The form is empty. Enter the member's details and send it again.")
+    return ParsedRow(FORM_ROW, row)
+
+
+def form_file(row: ParsedRow) -> bytes:
+    """What is stored of a form (encrypted, as a file is): its cells."""
+    return json.dumps(row.cells).encode()
+
+
+def read_form_file(data: bytes) -> list[ParsedRow]:
+    """The row of a stored form, for publishing it again."""
+    return [ParsedRow(FORM_ROW, json.loads(data))]

@@ -24,12 +24,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from shared.contracts.columns import (
+    APPLICATION_ID_HEADER,
     ARBITRATION_REGIONS,
     FIRST_DATA_ROW,
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
     MAX_MEMBERS_PER_FILE,
     MEMBERS_SHEET,
+    SOURCE_UPLOAD_LABEL,
     STAMP_LABELS,
     STAMP_ROW,
     TEMPLATE_VERSION,
@@ -95,17 +97,30 @@ def _save(wb: Workbook) -> bytes:
 ERROR_FILL = PatternFill("solid", fgColor="F8D7DA")
 
 
-def build_error_report(group: TemplateGroup, region: str, applications: list[dict]) -> bytes:
+def build_error_report(
+    group: TemplateGroup, region: str, applications: list[dict], source_upload_id: str | None = None
+) -> bytes:
     """The Error tab in template format: each application's values in a row,
     each bad cell highlighted with a comment carrying its message, so the user
-    fixes it in Excel and uploads the file again."""
+    fixes it in Excel and uploads the file again.
+
+    With ``source_upload_id`` the report knows where it came from: the stamp
+    names that upload and a hidden, locked column after the template's holds
+    each row's application id, so the rows uploaded again replace those error
+    applications (``domain.check_replacements`` on the way back in)."""
     wb = template_workbook(group, region)
     ws = wb[MEMBERS_SHEET]
-    index_of = {c.header: i for i, c in enumerate(columns_for(region), start=1)}
+    columns = columns_for(region)
+    index_of = {c.header: i for i, c in enumerate(columns, start=1)}
+    id_column = len(columns) + 1
+    if source_upload_id is not None:
+        _mark_report(ws, group, source_upload_id, id_column)
     for row, app in enumerate(applications, start=FIRST_DATA_ROW):
-        for i, column in enumerate(columns_for(region), start=1):
+        for i, column in enumerate(columns, start=1):
             if (value := app["cells"].get(column.key)) is not None:
                 put_text(ws, row, i, value)
+        if source_upload_id is not None and app.get("application_id"):
+            put_text(ws, row, id_column, app["application_id"]).number_format = TEXT  # locked, as every cell is
         for column_header, messages in _messages_by_column(app["issues"]).items():
             cell = ws.cell(row, index_of.get(column_header, 1))
             cell.fill = ERROR_FILL
@@ -113,6 +128,26 @@ def build_error_report(group: TemplateGroup, region: str, applications: list[dic
                 "\n".join(messages) + f"\n(was row {app['row_number']} of the uploaded file)", "Validation"
             )
     return _save(wb)
+
+
+def _mark_report(ws: Worksheet, group: TemplateGroup, source_upload_id: str, id_column: int) -> None:
+    """The report's own marks: its source upload in the (locked) stamp row, and
+    the header of the hidden, locked column of application ids."""
+    put_text(ws, 1, 1, f"Mass Enrollment — {group.name} ({group.group_id}) — error report of upload {source_upload_id}")
+    at = 2 * len(STAMP_LABELS) + 1
+    label_cell = ws.cell(STAMP_ROW, at, SOURCE_UPLOAD_LABEL)
+    label_cell.font = Font(bold=True)
+    for cell in (label_cell, put_text(ws, STAMP_ROW, at + 1, source_upload_id)):
+        cell.fill = STAMP_FILL
+        cell.number_format = TEXT
+    header = put_text(ws, HEADER_ROW, id_column, APPLICATION_ID_HEADER)
+    header.font = Font(bold=True, color="FFFFFF")
+    header.fill = HEADER_FILL
+    header.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions[get_column_letter(id_column)].hidden = True
+    # Sorting would move the rows' values but not their locked application
+    # ids, pairing a member with another member's application: not allowed.
+    ws.protection.sort = True
 
 
 def _messages_by_column(issues: list[dict]) -> dict[str, list[str]]:

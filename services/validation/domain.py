@@ -62,6 +62,9 @@ class RowIn:
     row_number: int
     application_id: str
     cells: dict[str, str | None]
+    # A row of a fixed error report: the error application it replaces, whose
+    # claim on the member does not count against this row.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,7 @@ def classify_file(rows: list[RowIn], ctx: Context) -> dict[int, Verdict]:
         first_row_of[ssn_hash] = row.row_number
         if ssn_hash in ctx.enrolled:
             found.reject("ssn", "already_enrolled", "this member is already enrolled in the group; " + NEW_MEMBERS_ONLY)
-        elif ctx.pending.get(ssn_hash, row.application_id) != row.application_id:
+        elif ctx.pending.get(ssn_hash, row.application_id) not in (row.application_id, row.replaces):
             found.reject(
                 "ssn",
                 "already_pending",

@@ -84,7 +84,10 @@ async def classify_upload(deps: Deps, rows: list[MemberRowParsed]) -> None:
     rows = sorted({r.row_number: r for r in rows}.values(), key=lambda r: r.row_number)
     first = rows[0]
     upload_id = first.upload_id
-    opened = [RowIn(r.row_number, application_id(upload_id, r.row_number), _open(deps, r.cells)) for r in rows]
+    opened = [
+        RowIn(r.row_number, application_id(upload_id, r.row_number), _open(deps, r.cells), r.replaces_application_id)
+        for r in rows
+    ]
     context = await _context(deps, first.group_id, first.region, opened)
     verdicts = classify_file(opened, context)
     # Members of applications that can go on are claimed, so another file
@@ -139,6 +142,8 @@ def verdict_message(
     The cells go on as they came (the SSNs and date of birth encrypted);
     ``opened`` are the same cells decrypted, for the SSN's last four digits."""
     revision = getattr(source, "revision", 1)
+    # A fixed error report's row names the application it replaces; an edit never does.
+    replaces = getattr(source, "replaces_application_id", None)
     return ApplicationClassified(
         event_id=f"{event_prefix}classified:{revision}",
         application_id=app_id,
@@ -147,6 +152,7 @@ def verdict_message(
         ssn_hash=verdict.ssn_hash,
         ssn_last4=last4(ssn_digits(opened.get("ssn"))) if verdict.ssn_hash else None,
         revision=revision,
+        replaces_application_id=replaces,
         **carried(source, "correlation_id", "upload_id", "group_id", "region", "row_number", "cells", "actor"),
     )
 

@@ -75,6 +75,11 @@ class ApplicationClassified(Envelope):
     ssn_last4: str | None = Field(default=None, description="The SSN's last four digits when it was well formed")
     revision: int = Field(default=1, ge=1, description="Grows with every re-validation")
     actor: Actor
+    replaces_application_id: str | None = Field(
+        default=None,
+        description="Carried from MemberRowParsed: the error application this row replaces, whose claim on the "
+        "member was not counted against it",
+    )
 
 
 class MemberSummary(BaseModel):
@@ -84,6 +89,7 @@ class MemberSummary(BaseModel):
     last_name: str | None
     subgroup_id: str | None
     ssn_last4: str | None
+    relationship: str | None = Field(default=None, examples=["Subscriber"])
 
 
 class ApplicationRecorded(Envelope):
@@ -98,6 +104,9 @@ class ApplicationRecorded(Envelope):
     issues: list[Issue]
     member: MemberSummary
     revision: int
+    replaced_application_id: str | None = Field(
+        default=None, description="The error application this one replaced (deleted: a fixed error report)"
+    )
 
 
 class FileRow(BaseModel):
@@ -130,6 +139,8 @@ class ValidateApplication(Envelope):
 
 
 STATUS_AFTER = "The application's status after this change"
+# Why an error application was deleted when a fixed error report's row took its place.
+REPLACED = "replaced by a fixed upload"
 
 
 class ApplicationLifecycleEvent(Envelope):
@@ -155,6 +166,10 @@ class ApplicationEdited(ApplicationLifecycleEvent):
 class ApplicationDeleted(ApplicationLifecycleEvent):
     type: Literal["ApplicationDeleted"] = "ApplicationDeleted"
     status: Literal["deleted"] = Field("deleted", description=STATUS_AFTER)
+    reason: str | None = Field(default=None, description="Why, when not a user's delete", examples=[REPLACED])
+    replaced_by_application_id: str | None = Field(
+        default=None, description="The application of a fixed error report's row that replaced this one"
+    )
 
 
 class ApplicationSavedForLater(ApplicationLifecycleEvent):

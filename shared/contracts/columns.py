@@ -17,6 +17,12 @@ STAMP_ROW = 2
 HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 STAMP_LABELS = {"group_id": "Group ID", "group_name": "Group Name", "region": "Region", "version": "Template Version"}
+# An error report (the Error tab as a workbook) is the template plus, in its
+# stamp, the upload it was made from, and after the template's columns a
+# hidden, locked column naming each row's application: uploaded again once
+# fixed, each row replaces the error application it came from.
+SOURCE_UPLOAD_LABEL = "Error Report of Upload"
+APPLICATION_ID_HEADER = "Application ID (do not change)"
 
 # Regions whose members may sign a Member Arbitration Agreement.
 ARBITRATION_REGIONS = ("CA", "HI")
@@ -134,3 +140,9 @@ def header_of(key: str) -> str:
 def columns_for(region: str) -> list[Column]:
     """The template's columns, in order, for a region."""
     return [c for c in COLUMNS if c.applies_to(region)]
+
+
+def column_keys(region: str) -> list[str]:
+    """The cell names of a member row for a region, in the template's order
+    (every parsed row, and so every application, holds exactly these)."""
+    return [c.key for c in columns_for(region)]

@@ -42,5 +42,10 @@ class MemberEnrolled(Envelope):
     subgroup_id: str
     first_name: str
     last_name: str
+    relationship: str = Field(
+        default="Subscriber",
+        description="To the subscriber (the template's Relationship list); absent in older events: a subscriber",
+        examples=["Subscriber", "Spouse", "Domestic Partner", "Child"],
+    )
     ssn_hash: str = Field(description="HMAC-SHA256 of the nine SSN digits with the deployment's PII key")
     ssn_last4: str = Field(min_length=4, max_length=4)

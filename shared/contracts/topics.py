@@ -12,6 +12,7 @@ APPLICATION_CLASSIFIED = "enrollment.application-classified.v1"
 APPLICATION_RECORDED = "enrollment.application-recorded.v1"
 VALIDATE_APPLICATION = "enrollment.validate-application.v1"
 APPLICATION_LIFECYCLE = "enrollment.application-lifecycle.v1"
+UPLOAD_PROGRESSED = "enrollment.upload-progressed.v1"
 
 # Which topic carries each message type: a publisher picks its topic from this.
 TOPIC_OF = {
@@ -22,6 +23,7 @@ TOPIC_OF = {
     "ApplicationClassified": APPLICATION_CLASSIFIED,
     "ApplicationRecorded": APPLICATION_RECORDED,
     "ValidateApplication": VALIDATE_APPLICATION,
+    "UploadProgressed": UPLOAD_PROGRESSED,
     **dict.fromkeys(
         (
             "ApplicationEdited",
@@ -47,6 +49,7 @@ ALL = (
     APPLICATION_RECORDED,
     VALIDATE_APPLICATION,
     APPLICATION_LIFECYCLE,
+    UPLOAD_PROGRESSED,
 )
 
 

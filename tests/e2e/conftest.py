@@ -50,6 +50,7 @@ async def sign_in(ready_stack):
         clients.append(client)
         answer = await client.post("/api/v1/session", json={"username": username, "password": "demo-password"})
         assert answer.status_code == 200, answer.text
+        client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
         return client
 
     yield signed_in

@@ -227,8 +227,9 @@ async def test_error_report_is_a_template_to_fix_and_upload_again(sign_in):
     assert zip_cell.value == "12" and "ZIP+4" in zip_cell.comment.text
     assert gender_cell.value == "Z" and "F, M, X" in gender_cell.comment.text
 
-    # Fixed in "Excel", uploaded again: the errors are gone. (The two members
-    # are still held by the first upload's error applications: delete those first.)
+    # Fixed in "Excel", uploaded again: the errors are gone. (Here the error
+    # applications are deleted first: the report's rows then replace nothing;
+    # test_error_report_round_trip uploads it without deleting them.)
     assert (await admin.post(f"/api/v1/uploads/{upload_id}/delete-errors")).json() == {"deleted": 2}
     # Deletion releases the members asynchronously (validation hears of it by
     # event); wait until the read models show it, as a user's screen would.

@@ -147,6 +147,7 @@ async def test_sign_in_session_cookie_and_sign_out(ready_stack):
 
         answer = await http.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
         assert answer.status_code == 200 and answer.json()["role"] == "broker"
+        http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
         cookie = answer.headers["set-cookie"]
         assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
         assert (await http.get("/api/v1/groups")).status_code == 200
@@ -230,10 +231,16 @@ async def test_the_same_file_uploaded_twice_rejects_the_second_copy(sign_in):
     (group,) = (await admin.get("/api/v1/groups")).json()
     content = await filled_template(admin, group, [member(n) for n in range(401, 404)])
     url = f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads"
-    statuses = []
-    for _ in range(2):
-        answer = await admin.post(url, data={"region": group["region"]}, files={"file": ("m.xlsx", content)})
-        assert answer.status_code == 202, answer.text
-        statuses.append(await status_when_complete(admin, answer.json()["upload_id"]))
-    assert (statuses[0]["ready"], statuses[0]["rejected"]) == (3, 0)
-    assert (statuses[1]["ready"], statuses[1]["rejected"]) == (0, 3)
+    answer = await admin.post(url, data={"region": group["region"]}, files={"file": ("m.xlsx", content)})
+    assert answer.status_code == 202, answer.text
+    first = await status_when_complete(admin, answer.json()["upload_id"])
+    assert (first["ready"], first["rejected"]) == (3, 0)
+    # The same bytes: the file itself is refused, naming the upload that has it.
+    again = await admin.post(url, data={"region": group["region"]}, files={"file": ("m.xlsx", content)})
+    assert (again.status_code, again.json()["upload_id"]) == (409, first["upload_id"])
+    # The same members in another file: each row is rejected as already pending.
+    changed = await filled_template(admin, group, [member(n, email=f"m{n}@example.com") for n in range(401, 404)])
+    answer = await admin.post(url, data={"region": group["region"]}, files={"file": ("m.xlsx", changed)})
+    assert answer.status_code == 202, answer.text
+    second = await status_when_complete(admin, answer.json()["upload_id"])
+    assert (second["ready"], second["rejected"]) == (0, 3)

@@ -133,6 +133,7 @@ async def faults(own_stack, request: pytest.FixtureRequest) -> AsyncIterator[Fau
             await eventually(lambda s=service: _projected_groups(client, stack.url(s)), timeout=60)
         signed = await client.post("/api/v1/session", json={"username": "broker1", "password": "demo-password"})
         assert signed.status_code == 200, signed.text
+        client.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
         groups = [g for g in (await client.get("/api/v1/groups")).json() if g["subgroups"]][:UPLOADS]
         assert len(groups) == UPLOADS
         templates = {}

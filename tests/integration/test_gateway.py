@@ -30,7 +30,9 @@ async def test_unreachable_services_answer_503_naming_the_service(infra, prefix)
     finally:
         await client.close()
     async with running(create_app(settings)) as http:
-        assert (await http.post("/api/v1/session", json={"username": "broker9", "password": "pw-9"})).status_code == 200
+        signed = await http.post("/api/v1/session", json={"username": "broker9", "password": "pw-9"})
+        assert signed.status_code == 200
+        http.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
         answer = await http.get("/api/v1/groups")
         assert answer.status_code == 503 and "dashboard service" in answer.json()["detail"]
         answer = await http.post(

@@ -104,6 +104,9 @@ async def test_dashboard_projects_upload_progress_without_double_counting(common
             "rejected": 1,
             **{s: 0 for s in ("validating", "saved", "submitted", "deleted", "expired")},
             "complete": True,
+            "replaces_upload_id": None,  # not a fixed error report
+            "replaces_applications": 0,
+            "replaced_applications": 0,
         }
         # Another topic, another consumer: the group arrives in its own time.
         groups = await eventually(lambda: _groups(http, "broker1"))

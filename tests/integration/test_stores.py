@@ -9,6 +9,7 @@ import pytest
 from services.applications.adapters import MongoApplicationStore
 from services.dashboard import use_cases
 from services.dashboard.adapters import MongoReadModels
+from services.dashboard.tests.fakes import SentMessages
 from services.dashboard.use_cases import Deps
 from services.upload.adapters import MongoUploadStore
 from services.validation.adapters import MongoReferenceStore
@@ -133,7 +134,7 @@ async def test_saved_applications_come_due_and_a_replaced_note_survives(db):
 
 async def test_upload_counts_from_older_rows_never_replace_newer_ones(db):
     models = await MongoReadModels.open(db)
-    deps = Deps(models=models)
+    deps = Deps(models=models, outlet=SentMessages())
     await use_cases.project_recorded(deps, [recorded(4)])
     await use_cases.project_lifecycle(deps, [submitted(4)])
     newer = await models.upload("u1")
@@ -155,3 +156,49 @@ async def test_the_upload_relay_finds_uploads_stored_but_not_published(db):
     assert await store.outboxes_waiting(utcnow()) == ["up2"]
     assert await store.outboxes_waiting(received - timedelta(seconds=1)) == []  # too young for the relay
     assert await store.read_file("up2") == b"PK.."
+
+
+async def test_an_uploads_error_reports_are_noted_on_its_record_each_application_once(db):
+    store = await MongoUploadStore.open(db)
+    await store.save("up1", "m.xlsx", b"PK..", {"group_id": "230001", "received_at": utcnow()})
+    await store.note_reported("up1", ["up1-0005", "up1-0004"])
+    await store.note_reported("up1", ["up1-0004", "up1-0009"])  # a second report, after edits
+    assert sorted((await store.get("up1"))["reported_applications"]) == ["up1-0004", "up1-0005", "up1-0009"]
+
+
+async def test_the_same_file_of_a_group_is_stored_once_even_when_sent_twice_at_once(db):
+    store = await MongoUploadStore.open(db)
+    received = utcnow()
+
+    def record(group_id: str = "230001", **more) -> dict:
+        return {"group_id": group_id, "received_at": received, "sha256": "d1", **more}
+
+    # Two at once: the unique index lets one in; the other keeps nothing (not its file either).
+    saved = await asyncio.gather(
+        store.save("up1", "m.xlsx", b"PK1", record()), store.save("up2", "m.xlsx", b"PK2", record())
+    )
+    winner = "up1" if saved[0] is None else "up2"
+    loser = "up2" if winner == "up1" else "up1"
+    assert [s["_id"] for s in saved if s is not None] == [winner]
+    assert await store.get(loser) is None and await db["upload_files.files"].count_documents({"_id": loser}) == 0
+    # Another group, and uploads holding no digest (forms, older uploads), are not in the index.
+    assert await store.save("up3", "m.xlsx", b"PK3", record("230002")) is None
+    for upload_id in ("up4", "up5"):
+        assert await store.save(upload_id, "form", b"{}", {"group_id": "230001", "received_at": received}) is None
+    # Withdrawn (forgotten) or failed: the same file is taken again.
+    await store.forget_file(winner)
+    assert await store.save("up6", "m.xlsx", b"PK6", record()) is None
+    await store.mark_failed("up6", "KafkaTimeoutError")
+    assert await store.save("up7", "m.xlsx", b"PK7", record()) is None
+    assert (await store.holding("230001", "d1"))["_id"] == "up7"
+
+
+async def test_a_withdrawn_upload_stays_withdrawn_for_the_verdicts_that_come_after(db):
+    store = await MongoApplicationStore.open(db)
+    withdrawn = await store.change("u1", lambda agg: agg.withdraw(ACTOR), dict)
+    assert withdrawn == (0, 0)
+    await store.change("u1", lambda agg: agg.record([classified(4), classified(5, "error")]), dict)
+    upload = await store.upload("u1")
+    assert upload.withdrawn_by == ACTOR.model_dump(mode="json")
+    assert {a: r["status"] for a, r in upload.rows.items()} == {"u1-0004": "deleted", "u1-0005": "deleted"}
+    assert [e["event_id"] for e in await store.outbox("u1")] == ["u1-0004:2", "u1-0005:2"]

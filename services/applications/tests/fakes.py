@@ -31,7 +31,8 @@ class InMemoryApplicationStore:
         return {"_id": application_id, **row} if row else None
 
     async def upload(self, upload_id: str) -> UploadApplications:
-        return UploadApplications(upload_id, dict(self.uploads.get(upload_id, {"rows": {}})["rows"]))
+        doc = self.uploads.get(upload_id, {"rows": {}})
+        return UploadApplications(upload_id, dict(doc["rows"]), withdrawn_by=doc.get("withdrawn_by"))
 
     async def change(
         self, upload_id: str, decide: Callable[[UploadApplications], T], fields: Callable[[], dict[str, Any]]
@@ -39,11 +40,13 @@ class InMemoryApplicationStore:
         current = self.uploads.get(upload_id)
         aggregate = await self.upload(upload_id)
         result = decide(aggregate)
-        if current is None and not aggregate.rows and not aggregate.events:
+        if current is None and not aggregate.rows and not aggregate.events and aggregate.withdrawn_by is None:
             return result
         if current is None:
             current = self.uploads[upload_id] = {**fields(), "rows": {}, "outbox": []}
         current["rows"] = aggregate.rows
+        if aggregate.withdrawn_by is not None:
+            current["withdrawn_by"] = aggregate.withdrawn_by
         current["outbox"] = current["outbox"] + [copy.deepcopy(entry(e)) for e in aggregate.events]
         return result
 

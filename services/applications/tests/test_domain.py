@@ -16,7 +16,7 @@ from services.applications.domain import (
 from shared.contracts.applications import STATUSES, ApplicationSubmitted, ValidateApplication
 from shared.contracts.envelope import Actor, utcnow
 from shared.crypto import FieldCipher
-from shared.errors import BadInput, Conflict, Invalid, NotFound, NotPermitted, TooLarge, Unsupported
+from shared.errors import BadInput, Conflict, NotFound, NotPermitted, TooLarge, Unsupported
 from shared.settings import DEMO_SECRET
 from tests.messages import classified
 from tests.support import member
@@ -36,6 +36,7 @@ def test_recorded_event_masks_ssn_and_leaves_out_date_of_birth():
     text = recorded_event(classified()).model_dump_json()
     assert "123-45-6789" not in text and "123456789" not in text and "1988-06-15" not in text
     assert json.loads(text)["member"]["ssn_last4"] == "6789"
+    assert json.loads(text)["member"]["relationship"] == "Subscriber"  # the tabs show it
 
 
 def test_confirmation_ids_are_readable_stable_and_distinct():
@@ -125,9 +126,38 @@ def test_an_edit_asks_validation_again_with_the_files_other_open_rows():
     completed = aggregate.with_file_rows(command.model_dump(mode="json"))
     assert [r["application_id"] for r in completed["file_rows"]] == ["u1-0004"]
     assert announced.type == "ApplicationEdited" and "123-45-6789" not in announced.model_dump_json()
-    with pytest.raises(Invalid) as unknown:
+    with pytest.raises(BadInput) as unknown:
         aggregate.edit("u1-0004", {"shoe_size": "9"}, ACTOR, CIPHER.seal)
     assert "shoe_size" in unknown.value.detail
+
+
+def test_an_edit_changes_only_the_cells_it_names_and_null_clears_one():
+    aggregate = upload((4, "ready"), (5, "error"))
+    before = CIPHER.open(aggregate.rows["u1-0005"]["cells"])
+    edited = aggregate.edit("u1-0005", {"zip": " 94612 ", "first_name": None}, ACTOR, CIPHER.seal)
+    kept = {**before, "zip": "94612", "first_name": None}
+    assert CIPHER.open(edited["cells"]) == kept and len(kept) > 10
+    assert edited["ssn_last4"] == "6789"  # the SSN was not edited: its last four stay
+    command, announced = aggregate.events
+    assert CIPHER.open(command.cells) == kept  # validation sees the whole application
+    assert (announced.member.last_name, announced.member.first_name) == (before["last_name"], None)
+    # A new SSN is kept encrypted beside the cells already held
+    edited = aggregate.edit("u1-0004", {"ssn": "123-45-0042"}, ACTOR, CIPHER.seal)
+    assert edited["cells"]["ssn"].startswith("enc:") and edited["ssn_last4"] == "0042"
+    assert CIPHER.open(edited["cells"])["last_name"] == "Last4"
+
+
+def test_an_edit_naming_a_cell_the_application_does_not_hold_is_refused_naming_the_known_ones():
+    aggregate = UploadApplications("u1", {})
+    aggregate.record([classified(4).model_copy(update={"region": "CO"})])
+    with pytest.raises(BadInput) as refused:
+        aggregate.edit("u1-0004", {"zip": "94612", "arbitration_signed": "Y", "Shoe size": "9"}, ACTOR, CIPHER.seal)
+    assert refused.value.code == "unknown_cells"
+    assert "Shoe size, arbitration_signed." in refused.value.detail  # outside CA and HI: no arbitration column
+    assert "template's columns" in refused.value.detail and "first_name" in refused.value.detail
+    assert aggregate.events == [] and aggregate.rows["u1-0004"]["status"] == "ready"
+    # California and Hawaii templates have it.
+    assert upload((4, "ready")).edit("u1-0004", {"arbitration_signed": "Y"}, ACTOR, CIPHER.seal)["revision"] == 2
 
 
 def test_submit_ready_submits_every_ready_one_with_its_confirmation_id():
@@ -146,6 +176,47 @@ def test_delete_all_error_applications():
     aggregate = upload((4, "ready"), (5, "error"), (6, "error"))
     assert [a["_id"] for a in aggregate.delete_errors(ACTOR)] == ["u1-0005", "u1-0006"]
     assert [r["status"] for r in aggregate.rows.values()] == ["ready", "deleted", "deleted"]
+
+
+def test_withdrawing_an_upload_deletes_its_open_applications_and_keeps_the_submitted_ones():
+    aggregate = upload((4, "ready"), (5, "error"), (6, "rejected"), (7, "ready"), (8, "ready"), (9, "error"))
+    aggregate.submit("u1-0004", ACTOR, utcnow())
+    aggregate.save("u1-0005", ACTOR, utcnow() + timedelta(days=1))
+    aggregate.delete("u1-0008", ACTOR)
+    aggregate.edit("u1-0009", {"zip": "94612"}, ACTOR, CIPHER.seal)  # being validated again
+    aggregate.events.clear()
+    # Saved, rejected and ready are deleted; the one being validated counts and goes when its verdict comes.
+    assert aggregate.withdraw(ACTOR) == (4, 1)
+    statuses = {a: r["status"] for a, r in aggregate.rows.items()}
+    assert statuses == {
+        "u1-0004": "submitted",
+        "u1-0005": "deleted",
+        "u1-0006": "deleted",
+        "u1-0007": "deleted",
+        "u1-0008": "deleted",
+        "u1-0009": "validating",
+    }
+    assert [(e.type, e.application_id) for e in aggregate.events] == [
+        ("ApplicationDeleted", "u1-0005"),
+        ("ApplicationDeleted", "u1-0006"),
+        ("ApplicationDeleted", "u1-0007"),
+    ]
+    # The verdict on the edit, and a row classified late, are withdrawn as they arrive, by the same actor.
+    aggregate.events.clear()
+    aggregate.record([classified(9, revision=2), classified(10, status="error")])
+    assert [(a, aggregate.rows[a]["status"], aggregate.rows[a]["revision"]) for a in ("u1-0009", "u1-0010")] == [
+        ("u1-0009", "deleted", 3),
+        ("u1-0010", "deleted", 2),
+    ]
+    assert [(e.type, e.application_id, e.actor) for e in aggregate.events] == [
+        ("ApplicationDeleted", "u1-0009", ACTOR),
+        ("ApplicationDeleted", "u1-0010", ACTOR),
+    ]
+    # Again, or a verdict delivered again: nothing more happens.
+    aggregate.events.clear()
+    assert aggregate.withdraw(Actor(user_id="admin1", role="group_admin")) == (0, 1)
+    aggregate.record([classified(10, status="error")])
+    assert aggregate.events == [] and aggregate.withdrawn_by == ACTOR.model_dump(mode="json")
 
 
 def test_only_saved_applications_past_their_time_expire_and_the_system_is_the_actor():

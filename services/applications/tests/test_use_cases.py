@@ -127,3 +127,44 @@ async def test_the_sweep_keeps_an_application_saved_again_due_at_its_own_date(se
     assert store.expiries == {"u1-0004": saved["expires_at"]}  # noted anew, not forgotten
     assert await use_cases.expire_due(deps, now=saved["expires_at"]) == 1
     assert published["lifecycle"][-1].type == "ApplicationExpired"
+
+
+async def test_an_edit_of_one_cell_keeps_the_others_and_validation_gets_them_all(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4), classified(5, status="error"), topic=CLASSIFIED)
+    before = deps.cipher.open(store.apps["u1-0005"]["cells"])
+    await use_cases.edit(deps, "u1-0005", {"zip": "94612"}, ACTOR)
+    kept = {**before, "zip": "94612"}
+    assert deps.cipher.open(store.apps["u1-0005"]["cells"]) == kept
+    (command,) = published["validate"]
+    assert deps.cipher.open(command.cells) == kept
+
+
+async def test_withdrawing_an_upload_deletes_its_open_applications_in_one_write(service):
+    br, deps, store, published = service
+    await br.publish_batch(classified(4), classified(5, status="error"), classified(6), topic=CLASSIFIED)
+    await use_cases.submit(deps, "u1-0004", ACTOR)
+    assert await use_cases.withdraw(deps, "u1", ACTOR) == (2, 1)
+    assert [(e.type, e.application_id) for e in published["lifecycle"]] == [
+        ("ApplicationSubmitted", "u1-0004"),
+        ("ApplicationDeleted", "u1-0005"),
+        ("ApplicationDeleted", "u1-0006"),
+    ]
+    assert store.uploads["u1"]["outbox"] == []  # published, then cleared
+    assert await use_cases.withdraw(deps, "u1", ACTOR) == (0, 1)
+
+
+async def test_rows_classified_after_their_upload_was_withdrawn_are_deleted_as_they_arrive(service):
+    br, deps, store, published = service
+    assert await use_cases.withdraw(deps, "u1", ACTOR) == (0, 0)  # nothing classified yet
+    await br.publish_batch(classified(4), classified(5, status="error"), topic=CLASSIFIED)
+    assert {a: r["status"] for a, r in store.apps.items()} == {"u1-0004": "deleted", "u1-0005": "deleted"}
+    # Recorded, then deleted at once (not at the relay's next round), so validation releases the members.
+    assert [e.event_id for e in published["recorded"]] == ["u1-0004:recorded:1", "u1-0005:recorded:1"]
+    assert [(e.type, e.event_id, e.actor) for e in published["lifecycle"]] == [
+        ("ApplicationDeleted", "u1-0004:2", ACTOR),
+        ("ApplicationDeleted", "u1-0005:2", ACTOR),
+    ]
+    assert store.uploads["u1"]["outbox"] == []
+    await br.publish_batch(classified(4), topic=CLASSIFIED)  # delivered again: deleted already
+    assert len(published["lifecycle"]) == 2 and store.apps["u1-0004"]["revision"] == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.dashboard.domain import MemberSearch
 from shared.revisions import Rows, apply_revisions
 
 Doc = dict[str, Any]
@@ -84,6 +85,23 @@ class InMemoryReadModels:
     async def upload_rows(self, upload_id: str) -> Rows:
         return self.rows.get(upload_id, ({}, 0))[0]
 
+    async def uploads_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
+        found = sorted(
+            (d for d in self.uploads.values() if d.get("group_id") == group_id and "accepted_at" in d),
+            key=lambda d: (d["accepted_at"], d["_id"]),
+            reverse=True,
+        )
+        return found[(page - 1) * page_size : page * page_size], len(found)
+
+    async def members_page(
+        self, group_id: str, search: MemberSearch, page: int, page_size: int
+    ) -> tuple[list[Doc], int]:
+        found = sorted(
+            ({"_id": m, **d} for m, d in self.members.items() if d["group_id"] == group_id and search.matches(d)),
+            key=lambda d: d["sort_key"],
+        )
+        return found[(page - 1) * page_size : page * page_size], len(found)
+
     async def application(self, application_id: str) -> Doc | None:
         for rows, _ in self.rows.values():
             if application_id in rows:
@@ -107,3 +125,13 @@ class InMemoryReadModels:
 
     async def group_count(self) -> int:
         return len(self.book)
+
+
+class SentMessages:
+    """An outlet that keeps the messages it is given, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def send(self, messages: list[Any]) -> None:
+        self.sent.extend(messages)

@@ -27,6 +27,9 @@ def test_upload_is_processing_until_every_row_is_classified():
         "rejected": 0,
         **NONE_YET,
         "complete": False,
+        "replaces_upload_id": None,  # not a fixed error report
+        "replaces_applications": 0,
+        "replaced_applications": 0,
     }
     done = upload_progress({**doc, "rejected": 1})
     assert done["complete"] is True and done["status"] == "complete" and done["classified"] == 3

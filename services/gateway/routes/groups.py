@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from ..deps import CurrentUser, Enroller, Paging, ServicesDep, VisibleGroup
 from ..policy import can_see_group, group_filter
+from ..progress import with_failures
 
 router = APIRouter(tags=["groups"])
 
@@ -50,6 +51,20 @@ async def upload_members(
     return await services.forward("upload", "POST", "uploads", data=fields, files={"file": workbook}, actor=actor)
 
 
+class MemberFormBody(BaseModel):
+    """Enroll a Member: one member's cells, keyed as the template's columns (its column keys)."""
+
+    region: str
+    cells: dict[str, str | None]
+
+
+@router.post("/groups/{group_id}/members", status_code=202)
+async def enroll_member(group: VisibleGroup, actor: Enroller, services: ServicesDep, body: MemberFormBody) -> Response:
+    """Enroll a Member (one person in a form): validated as a file's row; answers its upload_id and application_id."""
+    form = {"group_id": group["group_id"], **body.model_dump()}
+    return await services.forward("upload", "POST", "uploads", "form", json=form, actor=actor)
+
+
 @router.get("/groups/{group_id}/mass-enrollment/saved")
 async def saved_applications(group: VisibleGroup, services: ServicesDep, paging: Paging) -> Response:
     """The group's applications saved for later, with the day each expires."""
@@ -60,3 +75,22 @@ async def saved_applications(group: VisibleGroup, services: ServicesDep, paging:
 async def group_transactions(group: VisibleGroup, services: ServicesDep, paging: Paging) -> Response:
     """The group's transaction history (submitted applications: Pending KP Review)."""
     return await services.forward("dashboard", "GET", "groups", group["group_id"], "transactions", params=paging)
+
+
+@router.get("/groups/{group_id}/members")
+async def group_members(
+    group: VisibleGroup,
+    services: ServicesDep,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100, description="A name, or an SSN's last four digits")] = None,
+) -> Response:
+    """Manage Members: the group's enrolled members by last name, then first name (SSN last four only)."""
+    params = paging | ({"q": q} if q else {})
+    return await services.forward("dashboard", "GET", "groups", group["group_id"], "members", params=params)
+
+
+@router.get("/groups/{group_id}/uploads")
+async def group_uploads(group: VisibleGroup, services: ServicesDep, paging: Paging) -> dict:
+    """My uploads: the group's uploads, newest first, with when, by whom, their counts and status."""
+    listed = await services.read("dashboard", "groups", group["group_id"], "uploads", params=paging)
+    return await with_failures(listed, services)

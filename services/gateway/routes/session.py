@@ -8,6 +8,8 @@ from pydantic import BaseModel
 from shared.errors import NotSignedIn
 
 from ..deps import COOKIE, CurrentUser, GuardDep, SessionToken, SettingsDep, UsersDep
+from ..security import csrf_token
+from ..settings import GatewaySettings
 from ..throttle import client_address
 
 router = APIRouter(tags=["session"])
@@ -22,7 +24,9 @@ class SignIn(BaseModel):
 async def sign_in(
     body: SignIn, request: Request, response: Response, store: UsersDep, guard: GuardDep, settings: SettingsDep
 ) -> dict:
-    """Sign in; sets an HttpOnly session cookie. Repeated failures lock the user name or the address for a while."""
+    """Sign in; sets an HttpOnly session cookie and answers the user with the session's CSRF token
+    (send it as X-CSRF-Token on every request that changes something). Repeated failures lock the
+    user name or the address for a while."""
     # The connection's address; behind a reverse proxy, from its X-Forwarded-For
     # when it is one of the trusted_proxies (see client_address).
     host = request.client.host if request.client else ""
@@ -34,22 +38,27 @@ async def sign_in(
         await guard.failed(body.username, address, counted_at=attempt)
         raise NotSignedIn("wrong_credentials", "Wrong user name or password.")
     await guard.succeeded(body.username, address, counted_at=attempt)
+    token = await store.open_session(user)
     response.set_cookie(
         COOKIE,
-        await store.open_session(user),
+        token,
         httponly=True,
         samesite="lax",
         secure=settings.cookie_secure,
         max_age=settings.session_hours * 3600,
         path="/",
     )
-    return user.public()
+    return _with_token(user.public(), settings, token)
 
 
 @router.get("/session")
-async def who_am_i(user: CurrentUser) -> dict:
-    """The signed-in user."""
-    return user.public()
+async def who_am_i(user: CurrentUser, settings: SettingsDep, session: SessionToken = None) -> dict:
+    """The signed-in user, and the session's CSRF token (send it as X-CSRF-Token on every change)."""
+    return _with_token(user.public(), settings, session or "")
+
+
+def _with_token(public: dict, settings: GatewaySettings, session: str) -> dict:
+    return public | {"csrf_token": csrf_token(settings.session_secret.get_secret_value(), session)}
 
 
 @router.delete("/session", status_code=204)

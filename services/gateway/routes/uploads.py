@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 
-from ..deps import Enroller, Paging, ServicesDep, VisibleUpload
+from shared.errors import DomainError
+
+from ..deps import Enroller, FeedDep, Paging, ServicesDep, VisibleUpload
+from ..live import progress_stream
+from ..progress import upload_progress
 
 router = APIRouter(tags=["uploads"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/uploads/{upload_id}")
 async def upload_status(upload: VisibleUpload) -> dict:
     """Progress of an upload: counts ready / error / rejected, complete when every row is classified."""
     return upload
+
+
+@router.get(
+    "/uploads/{upload_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def upload_events(upload: VisibleUpload, services: ServicesDep, feed: FeedDep) -> StreamingResponse:
+    """Live progress of an upload as server-sent events: an event "progress" (data as GET /uploads/{id}
+    answers) at once, then at each change, until the page closes (the stream ends after 10 minutes;
+    EventSource connects again by itself)."""
+    stream = progress_stream(upload, feed, lambda: upload_progress(upload["upload_id"], services))
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/uploads/{upload_id}/applications")
@@ -39,6 +60,23 @@ async def error_report(upload: VisibleUpload, user: Enroller, services: Services
         return Response(answer.content, status_code=answer.status_code, media_type="application/json")
     body = {"applications": answer.json()}
     return await services.forward("upload", "POST", "uploads", upload_id, "error-report", json=body, actor=user)
+
+
+# Before the route of the other actions: its {action} would take this path too.
+@router.post("/uploads/{upload_id}/withdraw")
+async def withdraw_upload(upload: VisibleUpload, actor: Enroller, services: ServicesDep) -> Response:
+    """Withdraw an upload before submitting: its open applications are deleted, submitted ones kept; answers
+    {"withdrawn": n, "kept_submitted": m}. The same file may then be uploaded again."""
+    upload_id = upload["upload_id"]
+    answer = await services.send("applications", "POST", "uploads", upload_id, "withdraw", actor=actor)
+    if answer.status_code == 200:
+        # Withdrawn: the upload service forgets the file's digest, so the same file is not refused as a
+        # duplicate. Best effort: the withdrawal stands whatever this answers; withdrawing again retries it.
+        try:
+            await services.send("upload", "DELETE", "uploads", upload_id, "fingerprint", actor=actor)
+        except DomainError as exc:
+            log.warning("upload %s withdrawn, but its file is still remembered (%s)", upload_id, exc.code)
+    return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
 
 @router.post("/uploads/{upload_id}/{action}")

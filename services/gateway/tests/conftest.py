@@ -93,6 +93,7 @@ async def sign_in(gateway: FastAPI) -> AsyncIterator[SignIn]:
         if user_id is not None:
             answer = await client.post("/api/v1/session", json={"username": user_id, "password": PASSWORD})
             assert answer.status_code == 200, answer.text
+            client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
         return client
 
     yield signed_in

@@ -118,7 +118,21 @@ async def test_upload_progress_falls_back_to_the_upload_services_record(sign_in:
         "error": 0,
         "rejected": 0,
         "complete": False,
+        "replaces_upload_id": None,
+        "replaces_applications": 0,
+        "replaced_applications": 0,
     }
+
+
+async def test_a_fixed_error_report_says_what_it_replaces_before_the_dashboard_has_it(sign_in, fake):
+    fake.add_upload("U4", "G1", projected=False)
+    fake.uploads["U4"] |= {"replaces_upload_id": "U1", "replaces_applications": 2}
+    answer = (await (await sign_in("broker1")).get("/api/v1/uploads/U4")).json()
+    assert (answer["replaces_upload_id"], answer["replaces_applications"], answer["replaced_applications"]) == (
+        "U1",
+        2,
+        0,
+    )
 
 
 async def test_the_error_report_is_made_of_the_error_applications(sign_in: SignIn, fake: FakeServices):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.gateway.tests.conftest import PASSWORD, SignIn
@@ -27,6 +29,7 @@ async def test_sign_in_sets_an_httponly_cookie_and_sign_out_ends_the_session(sig
     assert wrong.status_code == 401 and wrong.json()["code"] == "wrong_credentials" and "session" not in wrong.cookies
     answer = await http.post("/api/v1/session", json={"username": "broker1", "password": PASSWORD})
     assert answer.status_code == 200 and answer.json()["user_id"] == "broker1"
+    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie and "secure" not in cookie
     assert (await http.get("/api/v1/session")).json()["role"] == "broker"
@@ -44,9 +47,15 @@ async def test_the_cookie_is_secure_when_the_settings_say_so(gateway, sign_in: S
 
 async def test_the_page_its_files_and_health_need_no_session(sign_in: SignIn):
     anonymous = await sign_in(None)
-    page, script = await anonymous.get("/"), await anonymous.get("/static/app.js")
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"] and "/static/app.js" in page.text
-    assert script.status_code == 200 and "/api/v1" in script.text
+    page = await anonymous.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    (script,) = re.findall(r'src="(/assets/[^"]+\.js)"', page.text)  # the built page's one script
+    answer = await anonymous.get(script)
+    assert answer.status_code == 200 and "/api/v1" in answer.text
+    docs = await anonymous.get("/docs")  # the API's documentation, from local assets
+    assert docs.status_code == 200 and "/swagger/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text.lower()
+    for asset in ("/swagger/swagger-ui-bundle.js", "/swagger/swagger-ui.css", "/docs-init.js"):
+        assert (await anonymous.get(asset)).status_code == 200, asset
     assert (await anonymous.get("/healthz")).json() == {"status": "ok"}
 
 
@@ -154,3 +163,16 @@ async def test_the_audit_trail_is_for_kp_reviewers(sign_in: SignIn, fake: FakeSe
     assert trail["total"] == len(audit.entries) == 3
     assert {e["user_name"] for e in trail["items"]} == {"broker1", "admin2", "reviewer1"}
     assert "password" not in str(trail)
+
+
+async def test_the_forms_columns_follow_the_region(sign_in: SignIn):
+    broker = await sign_in("broker1")
+    ca = (await broker.get("/api/v1/mass-enrollment/columns", params={"region": "ca"})).json()
+    tx = (await broker.get("/api/v1/mass-enrollment/columns", params={"region": "TX"})).json()
+    assert ca[0]["key"] == "subgroup_id" and {"ssn", "date_of_birth", "first_name"} <= {c["key"] for c in tx}
+    ssn = next(c for c in tx if c["key"] == "ssn")
+    assert ssn == ssn | {"header": "SSN", "required": "all", "max_length": 11}
+    assert len(ca) == len(tx) + 1  # California's template adds the arbitration column
+    assert (await broker.get("/api/v1/mass-enrollment/columns", params={"region": "C1"})).status_code == 422
+    anonymous = await sign_in(None)
+    assert (await anonymous.get("/api/v1/mass-enrollment/columns", params={"region": "CA"})).status_code == 401

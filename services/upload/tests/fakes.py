@@ -15,9 +15,23 @@ class InMemoryUploadStore:
         self.records: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
 
-    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> None:
+    async def save(self, upload_id: str, file_name: str, data: bytes, record: dict[str, Any]) -> dict[str, Any] | None:
+        earlier = self._holder(record["group_id"], record["sha256"]) if "sha256" in record else None
+        if earlier is not None:  # as the unique index on group + digest refuses it
+            return earlier
         self.files[upload_id] = data
         self.records[upload_id] = {"_id": upload_id, **record, "published": False}
+        return None
+
+    async def holding(self, group_id: str, sha256: str) -> dict[str, Any] | None:
+        return self._holder(group_id, sha256)
+
+    def _holder(self, group_id: str, sha256: str) -> dict[str, Any] | None:
+        found = (r for r in self.records.values() if r["group_id"] == group_id and r.get("sha256") == sha256)
+        return next(found, None)
+
+    async def forget_file(self, upload_id: str) -> None:
+        self.records[upload_id].pop("sha256", None)
 
     async def mark_published(self, upload_id: str) -> None:
         self.records[upload_id]["published"] = True
@@ -39,9 +53,14 @@ class InMemoryUploadStore:
 
     async def mark_failed(self, upload_id: str, reason: str) -> None:
         self.records[upload_id] |= {"failed": True, "failure": reason}
+        self.records[upload_id].pop("sha256", None)
 
     async def read_file(self, upload_id: str) -> bytes:
         return self.files[upload_id]
+
+    async def note_reported(self, upload_id: str, application_ids: list[str]) -> None:
+        record = self.records[upload_id]
+        record["reported_applications"] = sorted({*record.get("reported_applications", ()), *application_ids})
 
 
 class InMemoryGroupStore:

@@ -307,3 +307,15 @@ def test_a_message_never_quotes_much_of_what_was_typed():
             assert v.status in ("error", "rejected") and v.issues, (column, typed)
             assert all("6789" not in i.message and "1988" not in i.message for i in v.issues), (column, typed)
     assert "'Q' is not allowed" in verdict(subscriber(gender="Q")).issues[0].message
+
+
+def test_a_fixed_rows_replaced_application_does_not_hold_the_member_against_it_but_others_still_do():
+    pending = {hash_ssn("123456789"): "old-0007"}
+    fixed = RowIn(4, "new-0004", subscriber(ssn="123-45-6789"), replaces="old-0007")
+    assert classify(fixed, context(pending=pending)).status == "ready"
+    # another application's claim still counts, whatever the row replaces
+    held_elsewhere = {hash_ssn("123456789"): "other-0005"}
+    assert codes(classify(fixed, context(pending=held_elsewhere))) == {"already_pending"}
+    # and the same row naming nothing is rejected as before
+    plain = RowIn(4, "new-0004", subscriber(ssn="123-45-6789"))
+    assert codes(classify(plain, context(pending=pending))) == {"already_pending"}

@@ -67,3 +67,30 @@ async def test_a_cell_that_cannot_be_decrypted_makes_its_row_an_error_not_a_fail
         await br.publish(row_parsed(4, cells, 1, "u7"), ROWS)
     (verdict,) = out
     assert verdict.status == "error" and [i.column for i in verdict.issues] == ["SSN"]
+
+
+async def test_a_fixed_error_reports_row_is_not_rejected_for_the_claim_of_the_application_it_replaces():
+    settings = ValidationSettings(app_env="test")
+    store = InMemoryReferenceStore()
+    deps = Deps(store=store, pii_key=settings.pii_hash_key.get_secret_value())
+    broker = service_broker(settings, deps, subscribers)
+    out: list[ApplicationClassified] = []
+
+    @broker.subscriber("enrollment.application-classified.v1")
+    async def collect(msg: ApplicationClassified):
+        out.append(msg)
+
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(group_registered(name="G"), "reference.group-registered.v1")
+        await br.publish(row_parsed(4, member(1, zip="9"), 1, "old"), ROWS)
+        assert out[-1].status == "error" and "old-0004" in store.claims  # the error application holds the member
+        # the error report fixed and uploaded again: its row names the application it replaces;
+        # no delete event has come (nor needs to) for the claim not to count against it
+        fixed = row_parsed(4, member(1), 1, "new").model_copy(update={"replaces_application_id": "old-0004"})
+        await br.publish(fixed, ROWS)
+        assert (out[-1].application_id, out[-1].status) == ("new-0004", "ready")
+        assert out[-1].replaces_application_id == "old-0004"
+        # the same member in a file that replaces nothing is still rejected
+        await br.publish(row_parsed(4, member(1), 1, "other"), ROWS)
+    assert (out[-1].status, [i.code for i in out[-1].issues]) == ("rejected", ["already_pending"])
+    assert out[-1].replaces_application_id is None
