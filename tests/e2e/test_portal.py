@@ -499,3 +499,32 @@ async def test_enroll_a_member_in_a_form(browser, ready_stack):
     await expect(page.locator("#application-message")).to_contain_text(CONFIRMATION)
     await shot(page, "15-enrolled-in-a-form")
     assert complaints == [], complaints
+
+
+async def test_a_kp_reviewer_reads_but_is_offered_no_enrollment_action(browser, ready_stack, sign_in):
+    admin = await sign_in("admin1")
+    (group,) = (await admin.get("/api/v1/groups")).json()
+    template = await admin.get(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/template", params={"region": group["region"]}
+    )
+    answer = await admin.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"], "group_name": group["name"]},
+        files={"file": ("reviewed.xlsx", workbook([member(7501)], base=template.content))},
+    )
+    upload_id = answer.json()["upload_id"]
+
+    page, complaints = await open_page(browser, ready_stack.gateway_url)
+    await sign_in_as(page, "reviewer1")
+    await expect(page.locator("#who")).to_have_text("Riley Reviewer · KP reviewer")
+    await page.goto(f"{ready_stack.gateway_url}/#/groups/{group['group_id']}/members")
+    await expect(page.get_by_role("heading", name="Manage Members")).to_be_visible()
+    await expect(page.get_by_role("link", name="Mass Enrollment", exact=True)).to_have_count(0)
+    await expect(page.get_by_role("link", name="Enroll a Member")).to_have_count(0)
+    await page.goto(f"{ready_stack.gateway_url}/#/uploads/{upload_id}")
+    await expect(page.get_by_role("tab", name="Ready (1)")).to_be_visible(timeout=30_000)
+    await expect(page.locator("#tab-panel tbody tr")).to_have_count(1)
+    await expect(page.get_by_role("button", name=re.compile("^Actions"))).to_have_count(0)
+    await expect(page.get_by_role("button", name="Submit Ready Applications")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Withdraw Upload")).to_have_count(0)
+    assert complaints == [], complaints
