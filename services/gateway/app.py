@@ -63,7 +63,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     # Upload progress from the dashboard's events, pushed to the pages watching (live.py).
     async def follow() -> None:
-        await deps.feed.consume(settings.kafka_bootstrap_servers, settings.topic_prefix)
+        await deps.feed.consume(
+            settings.kafka_bootstrap_servers, settings.topic_prefix, settings.kafka_fetch_max_wait_ms
+        )
 
     app = create_service_app(service, health=ready, background=[follow], close=close)
     app.title = "Broker & Employer portal gateway"

@@ -73,12 +73,18 @@ class ProgressFeed:
                 queue.get_nowait()
             queue.put_nowait(counts)
 
-    async def consume(self, bootstrap: str, prefix: str, retry_seconds: float = 2.0) -> None:
+    async def consume(self, bootstrap: str, prefix: str, fetch_max_wait_ms: int, retry_seconds: float = 2.0) -> None:
         """Reads the dashboard's progress events until cancelled (a background job of the gateway)."""
         topic = Topics(prefix).upload_progressed
         while True:
+            # fetch_max_wait_ms as the services': the embedded broker answers a fetch only when the wait ends.
             consumer = AIOKafkaConsumer(
-                topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest", enable_auto_commit=False
+                topic,
+                bootstrap_servers=bootstrap,
+                group_id=None,
+                auto_offset_reset="latest",
+                enable_auto_commit=False,
+                fetch_max_wait_ms=fetch_max_wait_ms,
             )
             try:
                 await consumer.start()
