@@ -528,3 +528,68 @@ async def test_a_kp_reviewer_reads_but_is_offered_no_enrollment_action(browser, 
     await expect(page.get_by_role("button", name="Submit Ready Applications")).to_have_count(0)
     await expect(page.get_by_role("button", name="Withdraw Upload")).to_have_count(0)
     assert complaints == [], complaints
+
+
+AXE = Path(__file__).resolve().parents[2] / "services/gateway/web/node_modules/axe-core/axe.min.js"
+
+
+async def accessibility_problems(page: Page) -> list[str]:
+    """What axe-core (from the registry, pinned in the web lockfile) finds against WCAG 2 A and AA:
+    labels, names, contrast, ARIA roles and states, landmarks, headings."""
+    await page.add_script_tag(path=str(AXE))
+    return await page.evaluate(
+        """async () => (await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }))
+            .violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}×, e.g. ${v.nodes[0].target})`)"""
+    )
+
+
+async def test_every_screen_passes_an_accessibility_audit(browser, ready_stack, sign_in):
+    admin = await sign_in("admin1")
+    (group,) = (await admin.get("/api/v1/groups")).json()
+    template = await admin.get(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/template", params={"region": group["region"]}
+    )
+    rows = [member(7601), member(7602, ssn="1"), member(7603, subgroup_id="0077")]
+    answer = await admin.post(
+        f"/api/v1/groups/{group['group_id']}/mass-enrollment/uploads",
+        data={"region": group["region"], "group_name": group["name"]},
+        files={"file": ("audited.xlsx", workbook(rows, base=template.content))},
+    )
+    upload_id = answer.json()["upload_id"]
+    base, gid = ready_stack.gateway_url, group["group_id"]
+
+    # The audit script is added to each page: this context lets it in (the CSP is tested elsewhere).
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(base)
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    problems = {"sign-in": await accessibility_problems(page)}
+    await sign_in_as(page, "admin1")
+    screens = {
+        "home": ("#/", "Your group"),
+        "manage members": (f"#/groups/{gid}/members", "Manage Members"),
+        "enroll a member": (f"#/groups/{gid}/enroll", "Enroll a Member"),
+        "mass enrollment": (f"#/groups/{gid}/mass-enrollment", "Mass Enrollment"),
+        "ready tab": (f"#/uploads/{upload_id}?tab=ready", "Mass Enrollment applications"),
+        "error tab": (f"#/uploads/{upload_id}?tab=error", "Mass Enrollment applications"),
+        "rejected tab": (f"#/uploads/{upload_id}?tab=rejected", "Mass Enrollment applications"),
+        "edit": (f"#/applications/{upload_id}-0005", "Edit application"),
+        "saved for later": (f"#/groups/{gid}/saved", "Saved for Later"),
+        "transaction history": (f"#/groups/{gid}/history", "Transaction History"),
+        "my uploads": (f"#/groups/{gid}/uploads", "My uploads"),
+    }
+    for name, (address, heading) in screens.items():
+        await page.goto(f"{base}/{address}")
+        await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=30_000)
+        if name.endswith("tab"):
+            await expect(page.locator("#tab-panel tbody tr").first).to_be_visible(timeout=30_000)
+        problems[name] = await accessibility_problems(page)
+    # An open Actions menu and a confirmation dialog too.
+    await page.goto(f"{base}/#/uploads/{upload_id}?tab=error")
+    await page.get_by_role("button", name=re.compile("^Actions for row")).first.click()
+    problems["actions menu"] = await accessibility_problems(page)
+    await page.get_by_role("menuitem", name="Delete").click()
+    await expect(page.get_by_role("dialog")).to_be_visible()
+    problems["confirmation dialog"] = await accessibility_problems(page)
+    await context.close()
+    assert {name: found for name, found in problems.items() if found} == {}
