@@ -59,6 +59,10 @@ FIRST = ["Maria", "James", "Aiko", "Luis", "Grace", "Omar", "Priya", "Noah", "Le
 LAST = ["Garcia", "Smith", "Tanaka", "Nguyen", "Johnson", "Patel", "Kim", "Lopez", "Brown", "Akana", "Chen", "Davis"]
 
 
+# Member m of a group, by m % 4: a subscriber, their spouse, their child, another subscriber.
+FAMILY = ("Subscriber", "Spouse", "Child", "Subscriber")
+
+
 def demo_ssn(group_index: int, member_index: int) -> str:
     """Valid-looking, deterministic, never a real person's (area 5xx, group 9x)."""
     return f"5{group_index:02d}9{member_index % 10}{1000 + group_index * 37 + member_index:04d}"
@@ -103,15 +107,26 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
             )
             for m in range(rng.randint(3, 8)):
                 ssn = demo_ssn(index, m)
+                first_name, last_name = rng.choice(FIRST), rng.choice(LAST)
+                # Every fourth member brings a spouse and a child (their family name, their subgroup).
+                relationship = FAMILY[m % 4]
+                if relationship != "Subscriber":
+                    subscriber = members[-(m % 4)]
+                    last_name = subscriber.last_name
                 members.append(
                     MemberEnrolled(
                         event_id=f"demo:member:{group_id}:{m}",
                         correlation_id="demo-seed",
                         member_id=f"M{group_id}{m:03d}",
                         group_id=group_id,
-                        subgroup_id=subgroups[m % len(subgroups)].subgroup_id,
-                        first_name=rng.choice(FIRST),
-                        last_name=rng.choice(LAST),
+                        subgroup_id=(
+                            subgroups[m % len(subgroups)].subgroup_id
+                            if relationship == "Subscriber"
+                            else members[-(m % 4)].subgroup_id
+                        ),
+                        first_name=first_name,
+                        last_name=last_name,
+                        relationship=relationship,
                         ssn_hash=ssn_hash(ssn, pii_key),
                         ssn_last4=ssn[-4:],
                     )

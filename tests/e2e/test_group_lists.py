@@ -119,7 +119,8 @@ async def test_manage_members_lists_the_demo_groups_members_by_name_with_the_las
     assert [(m["member_id"], m["last_name"], m["first_name"], m["ssn_last4"]) for m in members] == [
         (m.member_id, m.last_name, m.first_name, m.ssn_last4) for m in seeded
     ]
-    assert all(m["relationship"] == "Subscriber" and m["subgroup_name"] for m in members)
+    assert [m["relationship"] for m in members] == [m.relationship for m in seeded]
+    assert {"Subscriber", "Spouse"} <= {m["relationship"] for m in members} and all(m["subgroup_name"] for m in members)
     body = answer.text
     assert not FULL_SSN.search(body)
     assert not [ssn for ssn in full_ssns if ssn in body or f"{ssn[:3]}-{ssn[3:5]}-{ssn[5:]}" in body]

@@ -78,6 +78,8 @@ function leave(): void {
 
 async function render(): Promise<void> {
   leave();
+  // A dialog belongs to the screen that opened it (a link in it leads away: it closes).
+  document.querySelectorAll<HTMLDialogElement>("dialog[open]").forEach((d) => d.close());
   const ticket = ++rendering;
   const current = () => ticket === rendering;
   const shown = byId("view");
