@@ -19,7 +19,7 @@ TARGET = ROOT / "docs" / "asyncapi.json"
 
 
 # The services with a Kafka side; each app module offers the same names.
-KAFKA_SERVICES = ("upload", "validation", "applications", "dashboard")
+KAFKA_SERVICES = ("upload", "validation", "applications", "dashboard", "groups")
 
 
 def document() -> str:
@@ -34,7 +34,7 @@ def document() -> str:
         *brokers,
         title="Broker & Employer portal events",
         version="1.0.0",
-        description="Messages between the upload, validation, applications and dashboard services. "
+        description="Messages between the upload, validation, applications, dashboard and groups services. "
         "Topics named enrollment.member-row-parsed and enrollment.application-classified carry personal "
         "data and are internal; the others are for any subscriber.",
     )

@@ -12,7 +12,16 @@ from shared.contracts.applications import (
     MemberSummary,
 )
 from shared.contracts.envelope import Actor
-from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
+from shared.contracts.reference import (
+    Address,
+    Contact,
+    GroupInformationUpdated,
+    GroupRegistered,
+    MemberEnrolled,
+    Plan,
+    RegisterGroup,
+    Subgroup,
+)
 from shared.contracts.uploads import MemberRowParsed, UploadAccepted
 from shared.pii import ssn_hash
 from tests.support import member
@@ -130,4 +139,36 @@ def row_parsed(n: int, cells: dict, total_rows: int, upload_id: str = "u1") -> M
         cells=cells,
         total_rows=total_rows,
         actor=ADMIN,
+    )
+
+
+def register_group(group_id: str = "230001", broker_id: str = "broker1", **facts: Any) -> RegisterGroup:
+    """The insurer's feed registering a group with its whole record (addresses, contacts, plans, size)."""
+    base = group_registered(group_id, broker_id=broker_id).model_dump(exclude={"event_id", "type", "version"})
+    details = {
+        "mailing_address": Address(line1="PO Box 410", city="San Francisco", state="CA", zip="94103"),
+        "physical_address": Address(
+            line1="1200 Market St", line2="Suite 4", city="San Francisco", state="CA", zip="94103"
+        ),
+        "contacts": [
+            Contact(name="Maria Lopez", role="Primary contact", phone="(415) 555-0134", email="maria@example.com")
+        ],
+        "phone": "(415) 555-0100",
+        "email": "office@example.com",
+        "current_plans": [Plan(plan_id="CA-SLV70", name="KP CA Silver 70 HMO", metal_tier="Silver", members=12)],
+        "size": 18,
+    }
+    return RegisterGroup(**(base | details | facts), event_id=f"register:{group_id}")
+
+
+def group_information_updated(group_id: str = "230001", version: int = 2, **changes: Any) -> GroupInformationUpdated:
+    changes = changes or {"phone": "(415) 555-0199"}
+    return GroupInformationUpdated(
+        event_id=f"{group_id}:information:{version}",
+        correlation_id="test",
+        group_id=group_id,
+        version=version,
+        changed=list(changes),
+        actor=BROKER,
+        **changes,
     )

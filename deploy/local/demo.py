@@ -1,19 +1,24 @@
 """Demo data: a book of business of about 40 small-business groups and the
 five demo sign-ins. Used only in demo mode (the embedded default).
 
-The groups and enrolled members are published as reference events, as the
-group system of record would publish them; the services project them.
+The groups are handed to the groups service (``RegisterGroup``, standing in
+for the insurer's group feed), which keeps them and publishes them; the
+enrolled members are published as reference events, as the insurer's member
+system would; the services project them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from faststream.kafka import KafkaBroker
 
-from shared.contracts.reference import GroupRegistered, MemberEnrolled, Subgroup
+from shared.contracts.reference import Address, Contact, GroupRegistered, MemberEnrolled, Plan, RegisterGroup, Subgroup
 from shared.contracts.topics import Topics
+from shared.contracts.transactions import TransactionRecorded
 from shared.pii import ssn_hash
 
 DEMO_PASSWORD = "demo-password"
@@ -68,6 +73,25 @@ def demo_ssn(group_index: int, member_index: int) -> str:
     return f"5{group_index:02d}9{member_index % 10}{1000 + group_index * 37 + member_index:04d}"
 
 
+# Months from this one in which the demo groups renew, in turn: next month the
+# busiest (more than Review Your Renewals shows, so View More has more).
+RENEWAL_OFFSETS = (1, 0, 1, 2, 1, 3, 4, 1, 5, 2, 6, 7)
+
+
+def demo_renewal(today: date, index: int) -> date:
+    """Renewals over this month and the seven after it (every one of Review
+    Your Renewals' six months has some for each broker, across a year end when
+    there is one), on days 1 to 28."""
+    months = today.month - 1 + RENEWAL_OFFSETS[(index // 2) % len(RENEWAL_OFFSETS)]  # odd and even alike
+    return date(today.year + months // 12, months % 12 + 1, 1 + (index * 11) % 28)
+
+
+def demo_size(index: int) -> int:
+    """Eligible employees: every ninth group from the fourth has 100 or more
+    (outside the Small Business tab); the others 4 to 63."""
+    return 100 + (index * 17) % 90 if index % 9 == 4 else 4 + (index * 13) % 60
+
+
 def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[MemberEnrolled]]:
     rng = random.Random(2026)
     groups: list[GroupRegistered] = []
@@ -90,7 +114,7 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
                     ["Full-time employees", "Part-time employees", "Retirees"][: rng.randint(1, 3)], 1
                 )
             ]
-            acquired_recently = index % 6 == 0
+            acquired_recently = index % 5 == 0  # both brokers have a few (New, not in Review Your Renewals)
             groups.append(
                 GroupRegistered(
                     event_id=f"demo:group:{group_id}",
@@ -100,9 +124,10 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
                     region=region_here,
                     broker_id="broker1" if index % 2 else "broker2",
                     subgroups=subgroups,
-                    renewal_date=(today.replace(day=1) + timedelta(days=31 * (index % 12) + 31)).replace(day=1),
+                    renewal_date=demo_renewal(today, index),
                     acquired_on=today
                     - timedelta(days=rng.randint(5, 80) if acquired_recently else rng.randint(120, 2000)),
+                    size=demo_size(index),
                 )
             )
             for m in range(rng.randint(3, 8)):
@@ -134,20 +159,181 @@ def demo_book(today: date, pii_key: str) -> tuple[list[GroupRegistered], list[Me
     return groups, members
 
 
+# Where each region's demo groups are: city, state, ZIP prefix, area code, streets.
+PLACES_OF_REGION = {
+    "CA": [("San Francisco", "CA", "941", "415"), ("Oakland", "CA", "946", "510"), ("Sacramento", "CA", "958", "916")],
+    "HI": [("Honolulu", "HI", "968", "808"), ("Kailua-Kona", "HI", "967", "808")],
+    "CO": [("Denver", "CO", "802", "303"), ("Boulder", "CO", "803", "303")],
+    "GA": [("Atlanta", "GA", "303", "404"), ("Savannah", "GA", "314", "912")],
+    "MAS": [("Washington", "DC", "200", "202"), ("Baltimore", "MD", "212", "410"), ("Arlington", "VA", "222", "703")],
+    "NW": [("Portland", "OR", "972", "503"), ("Salem", "OR", "973", "503")],
+    "WA": [("Seattle", "WA", "981", "206"), ("Tacoma", "WA", "984", "253")],
+}
+STREETS = ["Market St", "Main St", "Oak Ave", "Pine St", "Harbor Blvd", "Park Ave", "Broadway", "Lake Dr"]
+# (tier, plan name's middle): "KP CA Silver 70 HMO".
+PLANS = [
+    ("Bronze", "Bronze 60 HDHP HMO"),
+    ("Silver", "Silver 70 HMO"),
+    ("Gold", "Gold 80 HMO"),
+    ("Platinum", "Platinum 90 HMO"),
+]
+
+
+def group_details(group: GroupRegistered) -> dict:
+    """The rest of a demo group's record: addresses, contacts, phone, e-mail,
+    current plans and size, deterministic for its id (fictional 555-01xx
+    numbers, example.com addresses)."""
+    rng = random.Random(int(group.group_id))
+    city, state, zip_prefix, area = rng.choice(PLACES_OF_REGION.get(group.region, PLACES_OF_REGION["CA"]))
+    domain = "".join(c for c in group.name.lower() if c.isalnum()) + ".example.com"
+
+    def phone() -> str:
+        return f"({area}) 555-{rng.randint(100, 199):04d}"
+
+    def address(line1: str, line2: str | None = None) -> Address:
+        return Address(line1=line1, line2=line2, city=city, state=state, zip=f"{zip_prefix}{rng.randint(1, 99):02d}")
+
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    contacts = [
+        Contact(name=f"{first} {last}", role="Primary contact", phone=phone(), email=f"{first.lower()}@{domain}")
+    ]
+    if int(group.group_id) % 2:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        contacts.append(Contact(name=f"{first} {last}", role="Billing", phone=phone(), email=f"billing@{domain}"))
+    size = group.size if group.size is not None else rng.randint(4, 60)
+    tiers = sorted(rng.sample(range(len(PLANS)), rng.randint(2, 3)))
+    plans = [
+        Plan(
+            plan_id=f"{group.region}-{PLANS[t][0][:3].upper()}-{t + 1}",
+            name=f"KP {group.region} {PLANS[t][1]}",
+            metal_tier=PLANS[t][0],
+            members=size // len(tiers),
+        )
+        for t in tiers
+    ]
+    street = f"{rng.randint(100, 9800)} {rng.choice(STREETS)}"
+    return {
+        "physical_address": address(street, f"Suite {rng.randint(1, 40) * 10}" if rng.random() < 0.5 else None),
+        "mailing_address": address(f"PO Box {rng.randint(100, 9999)}") if rng.random() < 0.4 else address(street),
+        "contacts": contacts,
+        "phone": phone(),
+        "email": f"office@{domain}",
+        "current_plans": plans,
+        "size": size,
+    }
+
+
+def registration(group: GroupRegistered) -> RegisterGroup:
+    """The demo group as the insurer's feed registers it with the groups service (a deterministic id)."""
+    facts = group.model_dump(exclude={"event_id", "type", "schema_version", "occurred_at", "correlation_id", "version"})
+    return RegisterGroup(
+        **(facts | group_details(group)), event_id=f"demo:register:{group.group_id}", correlation_id="demo-seed"
+    )
+
+
 async def publish_reference(bootstrap: str, topic_prefix: str, pii_key: str, today: date | None = None) -> int:
-    """Publish the demo book as reference events (deterministic ids: seeding twice is harmless)."""
+    """Hand the demo groups to the groups service (RegisterGroup: it publishes
+    GroupRegistered) and publish the members as reference events
+    (deterministic ids: seeding twice is harmless)."""
     groups, members = demo_book(today or date.today(), pii_key)
     topics = Topics(topic_prefix)
     broker = KafkaBroker(bootstrap, acks="all")
     await broker.connect()
     try:
         for group in groups:
-            await broker.publish(group, topics.group_registered, key=group.group_id.encode())
+            await broker.publish(registration(group), topics.register_group, key=group.group_id.encode())
         for member in members:
             await broker.publish(member, topics.member_enrolled, key=member.group_id.encode())
     finally:
         await broker.stop()
     return len(groups)
+
+
+# Each broker's demo transactions: (type, status, days ago, instructions for Action Required).
+DEMO_TRANSACTIONS = [
+    ("Quote", "Open", 1, None),
+    ("Group Enrollment", "Pending KP Review", 2, None),
+    ("Renewal", "Open", 3, None),
+    (
+        "Quote",
+        "Action Required",
+        4,
+        "Upload the signed employer application. Contact: Maria Lopez, KP Broker Services, 1-800-555-0134",
+    ),
+    (
+        "Group Enrollment",
+        "Action Required",
+        7,
+        "Confirm the employer contribution for part-time employees. "
+        "Contact: James Chen, KP Small Business Underwriting, 1-800-555-0178",
+    ),
+    ("Renewal", "Pending KP Review", 9, None),
+    ("Quote", "Completed", 12, None),
+    ("Group Enrollment", "Open", 15, None),
+    ("Quote", "Pending KP Review", 20, None),
+    (
+        "Renewal",
+        "Action Required",
+        25,
+        "Send the updated census for the renewal. Contact: Aiko Tanaka, KP Broker Services, 1-800-555-0134",
+    ),
+    ("Group Enrollment", "Completed", 30, None),
+    ("Mass Enrollment", "Completed", 40, None),
+    ("Renewal", "Completed", 45, None),
+]
+ID_PREFIX = {"Quote": "QT", "Group Enrollment": "EN", "Renewal": "RN", "Mass Enrollment": "ME"}
+ADMINS = {ADMIN1_GROUP: "admin1", ADMIN2_GROUP: "admin2"}
+
+
+def transaction_id(kind: str, seed: str) -> str:
+    """A readable, deterministic id: QT-7K3M-2P9X (Crockford's alphabet, as the confirmation IDs)."""
+    code = base64.b32encode(hashlib.sha256(seed.encode()).digest()).decode()
+    code = code.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"))
+    return f"{ID_PREFIX[kind]}-{code[:4]}-{code[4:8]}"
+
+
+def demo_transactions(today: date, groups: list[GroupRegistered]) -> list[TransactionRecorded]:
+    """Quotes, group enrollments, renewals and a completed Mass Enrollment for
+    each broker, of every status, over the past 45 days (standing in for the
+    transactions service to come; deterministic ids: seeding twice is harmless).
+    The administrators' groups have one each that their administrator started."""
+    made = []
+    for broker in ("broker1", "broker2"):
+        book = sorted((g for g in groups if g.broker_id == broker), key=lambda g: g.group_id)
+        for n, (kind, status, days_ago, instructions) in enumerate(DEMO_TRANSACTIONS):
+            group = book[n % len(book)]
+            made.append(
+                TransactionRecorded(
+                    event_id=f"demo:transaction:{broker}:{n}",
+                    correlation_id="demo-seed",
+                    transaction_id=transaction_id(kind, f"demo:{broker}:{n}"),
+                    transaction_type=kind,
+                    group_id=group.group_id,
+                    group_name=group.name,
+                    broker_id=broker,
+                    created_at=datetime.combine(today - timedelta(days=days_ago), time(9 + n % 8, 15), UTC),
+                    created_by=ADMINS.get(group.group_id, broker) if n == 0 else broker,
+                    status=status,
+                    instructions=instructions,
+                    revision=1,
+                )
+            )
+    return made
+
+
+async def publish_transactions(bootstrap: str, topic_prefix: str, pii_key: str, today: date | None = None) -> int:
+    """Publish the demo transactions as the transactions service will (TransactionRecorded)."""
+    groups, _ = demo_book(today or date.today(), pii_key)
+    transactions = demo_transactions(today or date.today(), groups)
+    broker = KafkaBroker(bootstrap, acks="all")
+    await broker.connect()
+    try:
+        for transaction in transactions:
+            topic = Topics(topic_prefix).transaction_recorded
+            await broker.publish(transaction, topic, key=transaction.group_id.encode())
+    finally:
+        await broker.stop()
+    return len(transactions)
 
 
 async def seed_users(mongodb_uri: str, database: str, session_secret: str) -> None:

@@ -1,5 +1,5 @@
 """Start the whole system on one machine: servers (embedded unless given),
-topics, demo data, the five services. Used by ``make run`` and by the
+topics, demo data, the six services. Used by ``make run`` and by the
 end-to-end tests, so both exercise the same start-up."""
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from shared.settings import DEMO_SECRET
 
 from . import demo, servers
 
-SERVICES = ("upload", "validation", "applications", "dashboard", "gateway")
-DEFAULT_PORTS = {"gateway": 8000, "upload": 8001, "validation": 8002, "applications": 8003, "dashboard": 8004}
+SERVICES = ("upload", "validation", "applications", "dashboard", "groups", "gateway")
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "upload": 8001,
+    "validation": 8002,
+    "applications": 8003,
+    "dashboard": 8004,
+    "groups": 8005,
+}
 
 
 @dataclass
@@ -124,6 +131,7 @@ def start_stack(
     env["UPLOAD_URL"] = f"http://127.0.0.1:{ports['upload']}"
     env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
     env["APPLICATIONS_URL"] = f"http://127.0.0.1:{ports['applications']}"
+    env["GROUPS_URL"] = f"http://127.0.0.1:{ports['groups']}"
     # Every client of a local stack (the browser, the end-to-end tests) comes
     # from 127.0.0.1: the gateway's per-address sign-in lock would lock them
     # all out at once. The per-user-name lock stays as it is.
@@ -148,6 +156,7 @@ async def _prepare(env: dict[str, str], demo_data: bool) -> None:
     await ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], Topics(prefix).all() + Topics(prefix).dead_letters())
     if demo_data:
         await demo.publish_reference(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
+        await demo.publish_transactions(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
         await demo.seed_users(env["MONGODB_URI"], "gateway", env.get("SESSION_SECRET", DEMO_SECRET))
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from shared.contracts.applications import STATUSES
+from shared.contracts.transactions import TransactionStatus, TransactionType
 from shared.service import deps_of
 
-from . import use_cases
+from . import book, use_cases
+from .book import BookQuery, Scope
+from .history import HistoryQuery
 from .use_cases import Deps
 
 routes = APIRouter()
@@ -18,6 +22,16 @@ ServiceDeps = Annotated[Deps, Depends(deps_of)]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=250)]
 MemberQuery = Annotated[str | None, Query(max_length=100, description="A name, or an SSN's last four digits")]
+
+
+async def scope_param(
+    scope: Annotated[str, Query(max_length=80, description="all, broker:<user id> or group:<group id>")],
+) -> Scope:
+    return book.scope_of(scope)
+
+
+ScopeParam = Annotated[Scope, Depends(scope_param)]
+Month = Annotated[str, Query(pattern=book.MONTH.pattern, description="YYYY-MM")]
 
 
 @routes.get("/groups")
@@ -88,3 +102,60 @@ async def application(application_id: str, deps: ServiceDeps) -> dict:
 async def audit(deps: ServiceDeps, group_id: str | None = None, page: Page = 1, page_size: PageSize = 25) -> dict:
     """Who did what and when (uploads, edits, saves, deletions, submissions, attachments), newest first."""
     return await use_cases.audit(deps, group_id, page, page_size)
+
+
+@routes.get("/renewals")
+async def renewals(deps: ServiceDeps, scope: ScopeParam) -> dict:
+    """Review Your Renewals: six months from this one, each with its total and first four groups."""
+    return await use_cases.renewals(deps, scope)
+
+
+@routes.get("/renewals/{month}")
+async def renewal_month(
+    month: str, deps: ServiceDeps, scope: ScopeParam, page: Page = 1, page_size: PageSize = 25
+) -> dict:
+    """View More: all of one month's renewing groups (YYYY-MM, one of the six), by renewal date then name."""
+    return await use_cases.renewal_month(deps, scope, month, page, page_size)
+
+
+@routes.get("/book")
+async def book_of_business(
+    deps: ServiceDeps,
+    scope: ScopeParam,
+    q: Annotated[str | None, Query(max_length=100, description="Group name (prefix of a word) or group ID")] = None,
+    region: Literal[book.REGIONS] | None = None,
+    renewal_month: Month | None = None,
+    status: Literal[book.STATUSES] | None = None,
+    size: Literal[book.SIZES] | None = None,
+    segment: Literal[book.SEGMENTS] | None = None,
+    sort: Literal[book.SORTS] = "name",
+    page: Page = 1,
+    page_size: PageSize = 25,
+) -> dict:
+    """The book of business: searched, filtered, sorted and paged, with each filter's counts."""
+    query = BookQuery(q, region, renewal_month, status, size, segment, sort)
+    return await use_cases.book_of_business(deps, scope, query, page, page_size)
+
+
+@routes.get("/transactions")
+async def transaction_history(
+    deps: ServiceDeps,
+    scope: ScopeParam,
+    type: TransactionType | None = None,
+    status: TransactionStatus | None = None,
+    group_id: Annotated[str | None, Query(max_length=64)] = None,
+    created_by: Annotated[str | None, Query(max_length=100)] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    page: Page = 1,
+    page_size: PageSize = 25,
+) -> dict:
+    """The transaction history, newest first, filtered by column, group and created date, with facets."""
+    query = HistoryQuery(type, status, created_by, group_id, date_from, date_to)
+    return await use_cases.transaction_history(deps, scope, query, page, page_size)
+
+
+@routes.get("/recent-transactions")
+async def recent_transactions(deps: ServiceDeps, scope: ScopeParam) -> dict:
+    """The ten newest transactions, for the home page."""
+    return await use_cases.recent_transactions(deps, scope)

@@ -23,8 +23,6 @@ from shared.contracts.uploads import UploadAccepted, UploadProgressed
 from shared.errors import BadInput
 from shared.revisions import Rows
 
-PENDING_KP_REVIEW = "Pending KP Review"
-
 
 def group_document(event: GroupRegistered) -> dict[str, Any]:
     return {
@@ -35,6 +33,8 @@ def group_document(event: GroupRegistered) -> dict[str, Any]:
         "renewal_date": event.renewal_date.isoformat(),
         "acquired_on": event.acquired_on.isoformat(),
         "can_enroll": event.can_enroll,
+        # Eligible employees (the book's size and Small Business tab); None from producers before it.
+        "size": event.size,
     }
 
 
@@ -111,8 +111,27 @@ def page_of(items: list[dict[str, Any]], page: int, page_size: int) -> dict[str,
     return paged(items[start : start + page_size], len(items), page, page_size)
 
 
+# A line of a group's transaction history: the same fields for every kind of
+# transaction (None where one has none: a quote has no upload).
+TRANSACTION_FIELDS = (
+    "type",
+    "group_id",
+    "group_name",
+    "created_at",
+    "created_by",
+    "status",
+    "instructions",
+    "application_id",
+    "upload_id",
+    "kind",
+    "source",
+    "member_name",
+    "ssn_last4",
+)
+
+
 def transaction_view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"transaction_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+    return {"transaction_id": doc["_id"]} | {k: doc.get(k) for k in TRANSACTION_FIELDS}
 
 
 def group_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -209,23 +228,6 @@ def upload_document(event: UploadAccepted) -> dict[str, Any]:
         "uploaded_by": event.actor.user_id,
         "replaces_upload_id": event.replaces_upload_id,
         "replaces_applications": event.replaces_applications,
-    }
-
-
-def transaction_document(event: ApplicationSubmitted) -> dict[str, Any]:
-    """A submitted application as a row of the group's transaction history."""
-    name = " ".join(p for p in (event.member.first_name, event.member.last_name) if p)
-    return {
-        "group_id": event.group_id,
-        "application_id": event.application_id,
-        "upload_id": event.upload_id,
-        "kind": "Enrollment",
-        "source": "Mass Enrollment",
-        "status": PENDING_KP_REVIEW,
-        "member_name": name,
-        "ssn_last4": event.member.ssn_last4,
-        "created_at": event.occurred_at,
-        "created_by": event.actor.user_id if event.actor else None,
     }
 
 

@@ -4,7 +4,9 @@ into read models) and queries (what its HTTP routes call: read models only)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from shared.contracts.applications import (
@@ -14,13 +16,16 @@ from shared.contracts.applications import (
     LifecycleEvent,
     by_upload,
 )
-from shared.contracts.reference import GroupRegistered, MemberEnrolled
+from shared.contracts.reference import GroupInformationUpdated, GroupRegistered, MemberEnrolled
+from shared.contracts.transactions import TransactionRecorded
 from shared.contracts.uploads import UploadAccepted
 from shared.errors import must_exist
 from shared.kafka import Outlet
 
-from . import domain
+from . import book, domain, group_page, history
 from .adapters import ReadModelStore
+from .book import BookQuery, Scope
+from .history import HistoryQuery
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,8 @@ class Deps:
 
     models: ReadModelStore | None = None
     outlet: Outlet | None = None
+    # Today, for what depends on the date (a group's status, the renewal months): tests fix it.
+    today: Callable[[], date] = lambda: datetime.now(UTC).date()
 
 
 # --- projections ---------------------------------------------------------------
@@ -40,11 +47,21 @@ class Deps:
 async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
     """The book of business: each group's name, region, broker of record, subgroups and renewal."""
     await deps.models.set_groups([(e.group_id, domain.group_document(e)) for e in events])
+    await deps.models.merge_group_details([(e.group_id, *group_page.registered(e)) for e in events])
+    await deps.models.summarize_groups(sorted({e.group_id for e in events}))
+
+
+async def project_group_information(deps: Deps, events: list[GroupInformationUpdated]) -> None:
+    """A group's own change of its contacts, mailing address, phone or e-mail
+    (newer versions win), and a line of the audit trail."""
+    await deps.models.merge_group_details([(e.group_id, *group_page.updated(e)) for e in events])
+    await deps.models.add_audit([group_page.audit_entry(e) for e in events])
 
 
 async def project_members(deps: Deps, events: list[MemberEnrolled]) -> None:
     """Enrolled members (names, relationship, subgroup and SSN last four) and each group's enrolled count."""
     await deps.models.set_members([(e.member_id, domain.member_document(e)) for e in events])
+    await deps.models.summarize_counts(sorted({e.group_id for e in events}))
 
 
 async def project_uploads(deps: Deps, events: list[UploadAccepted]) -> None:
@@ -67,11 +84,26 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
     their lists and counts; submitted ones enter the transaction history."""
     changes = [e for e in events if isinstance(e, ApplicationLifecycleEvent)]  # an attachment changes no status
     await _merge(deps, [(e.application_id, domain.lifecycle_document(e)) for e in changes], saved=True)
-    await deps.models.add_transactions(
-        [(e.confirmation_id, domain.transaction_document(e)) for e in events if isinstance(e, ApplicationSubmitted)]
-    )
+    submitted = [e for e in events if isinstance(e, ApplicationSubmitted)]
+    if submitted:
+        groups = await deps.models.groups_by_id(sorted({e.group_id for e in submitted}))
+        await _record_transactions(
+            deps, [(e.confirmation_id, history.submitted_document(e, groups.get(e.group_id))) for e in submitted]
+        )
     await deps.models.add_audit([domain.audit_entry(e) for e in events])
     await _announce(deps, changes)
+
+
+async def project_transactions(deps: Deps, events: list[TransactionRecorded]) -> None:
+    """Quotes, group enrollments and renewals enter the transaction history (a newer revision wins)."""
+    await _record_transactions(deps, [(e.transaction_id, history.recorded_document(e)) for e in events])
+
+
+async def _record_transactions(deps: Deps, transactions: list[tuple[str, dict[str, Any]]]) -> None:
+    """The transactions, then the daily counts of every scope they are seen in, recounted."""
+    await deps.models.set_transactions(transactions)
+    days = {(scope, history.day_of(doc["created_at"])) for _, doc in transactions for scope in history.scopes_of(doc)}
+    await deps.models.recount_transactions(days)
 
 
 async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:
@@ -115,7 +147,7 @@ async def groups(deps: Deps, broker_id: str | None, group_ids: list[str] | None)
 
 async def group(deps: Deps, group_id: str) -> dict[str, Any]:
     found = must_exist(await deps.models.group(group_id), "group_not_found", f"Group {group_id} not found.")
-    return domain.group_view(found)
+    return domain.group_view(found) | group_page.view(await deps.models.group_details(group_id))
 
 
 async def upload_progress(deps: Deps, upload_id: str) -> dict[str, Any]:
@@ -162,3 +194,43 @@ async def audit(deps: Deps, group_id: str | None, page: int, page_size: int) -> 
 async def transactions(deps: Deps, group_id: str, page: int, page_size: int) -> dict[str, Any]:
     items, total = await deps.models.transactions_page(group_id, page, page_size)
     return domain.paged([domain.transaction_view(d) for d in items], total, page, page_size)
+
+
+async def renewals(deps: Deps, scope: Scope) -> dict[str, Any]:
+    """Review Your Renewals: the scope's groups renewing in each of six months from this one."""
+    return book.renewals(await deps.models.book_entries(scope), deps.today())
+
+
+async def renewal_month(deps: Deps, scope: Scope, month: str, page: int, page_size: int) -> dict[str, Any]:
+    """View More: one of those months' renewing groups, a page at a time."""
+    return book.renewal_month(await deps.models.book_entries(scope), month, deps.today(), page, page_size)
+
+
+async def book_of_business(deps: Deps, scope: Scope, query: BookQuery, page: int, page_size: int) -> dict[str, Any]:
+    """The scope's book: searched, filtered, sorted, a page at a time, with the filters' counts."""
+    return book.book_page(await deps.models.book_entries(scope), query, deps.today(), page, page_size)
+
+
+async def transaction_history(
+    deps: Deps, scope: Scope, query: HistoryQuery, page: int, page_size: int
+) -> dict[str, Any]:
+    """The scope's transaction history, newest first, filtered; total and facets from its daily counts."""
+    summary = scope
+    if query.group_id:
+        group = (await deps.models.groups_by_id([query.group_id])).get(query.group_id)
+        if not history.scope_sees_group(scope, group):  # another tenant's group: nothing, as for an unknown one
+            return domain.paged([], 0, page, page_size) | {"facets": {f: {} for f in history.FACETS}}
+        summary = Scope("group", query.group_id)
+    found = history.plan(await deps.models.transaction_days(summary.key), query, page, page_size)
+    items = []
+    if found.window is not None:
+        items = await deps.models.transactions_window(summary, query, found.window, page_size)
+    return domain.paged([history.history_item(d) for d in items], found.total, page, page_size) | {
+        "facets": found.facets
+    }
+
+
+async def recent_transactions(deps: Deps, scope: Scope) -> dict[str, Any]:
+    """The home page's ten newest transactions."""
+    found = await transaction_history(deps, scope, HistoryQuery(), 1, 10)
+    return {"items": found["items"]}

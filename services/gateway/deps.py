@@ -20,7 +20,7 @@ from shared.errors import BadInput, NotFound, NotPermitted, NotSignedIn
 
 from .forward import Services
 from .live import ProgressFeed
-from .policy import can_enroll, can_see_group
+from .policy import can_enroll, can_see_group, can_update_group
 from .progress import upload_progress
 from .settings import GatewaySettings
 from .signin import SignInGuard
@@ -88,6 +88,19 @@ async def require_enroller(user: CurrentUser) -> User:
 
 
 Enroller = Annotated[User, Depends(require_enroller)]
+
+
+async def require_group_editor(user: CurrentUser) -> User:
+    """The caller, when their role maintains a group's information (its broker, its administrator)."""
+    if not can_update_group(user):
+        raise NotPermitted(
+            "role_cannot_update_group",
+            "Your role can read a group's information but not change it; the group's broker or administrator can.",
+        )
+    return user
+
+
+GroupEditor = Annotated[User, Depends(require_group_editor)]
 
 
 async def sees_group(group_id: str | None, user: User, services: Services) -> dict | None:

@@ -20,8 +20,8 @@ from .users import User
 
 log = logging.getLogger(__name__)
 
-ServiceName = Literal["upload", "dashboard", "applications"]
-SERVICES: tuple[ServiceName, ...] = ("upload", "dashboard", "applications")
+ServiceName = Literal["upload", "dashboard", "applications", "groups"]
+SERVICES: tuple[ServiceName, ...] = ("upload", "dashboard", "applications", "groups")
 # What of a service's answer reaches the caller besides its status and body.
 PASSED_ON = ("content-type", "content-disposition")
 
@@ -55,6 +55,7 @@ class Services:
             "upload": settings.upload_url,
             "dashboard": settings.dashboard_url,
             "applications": settings.applications_url,
+            "groups": settings.groups_url,
         }
         self.clients = {
             name: httpx.AsyncClient(base_url=url, timeout=settings.service_timeout_seconds, transport=transport)

@@ -18,6 +18,21 @@ def can_enroll(user: User) -> bool:
     return user.role in ("broker", "group_admin")
 
 
+def can_update_group(user: User) -> bool:
+    """A group's broker and its administrators change its information; KP reviewers only read it."""
+    return user.role in ("broker", "group_admin")
+
+
+def scope_of(user: User) -> str:
+    """Whose groups and transactions the dashboard's lists hold for this user: a
+    broker's book, an administrator's group, every group for a KP reviewer."""
+    if user.role == "broker":
+        return f"broker:{user.user_id}"
+    if user.role == "group_admin":
+        return f"group:{user.group_id or ''}"
+    return "all"
+
+
 def group_filter(user: User) -> dict:
     """Query parameters for the dashboard's book of business for this user."""
     if user.role == "broker":

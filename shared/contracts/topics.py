@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 GROUP_REGISTERED = "reference.group-registered.v1"
 MEMBER_ENROLLED = "reference.member-enrolled.v1"
+REGISTER_GROUP = "reference.register-group.v1"
+GROUP_INFORMATION_UPDATED = "reference.group-information-updated.v1"
 UPLOAD_ACCEPTED = "enrollment.upload-accepted.v1"
 MEMBER_ROW_PARSED = "enrollment.member-row-parsed.v1"
 APPLICATION_CLASSIFIED = "enrollment.application-classified.v1"
@@ -13,17 +15,21 @@ APPLICATION_RECORDED = "enrollment.application-recorded.v1"
 VALIDATE_APPLICATION = "enrollment.validate-application.v1"
 APPLICATION_LIFECYCLE = "enrollment.application-lifecycle.v1"
 UPLOAD_PROGRESSED = "enrollment.upload-progressed.v1"
+TRANSACTION_RECORDED = "transactions.transaction-recorded.v1"
 
 # Which topic carries each message type: a publisher picks its topic from this.
 TOPIC_OF = {
     "GroupRegistered": GROUP_REGISTERED,
     "MemberEnrolled": MEMBER_ENROLLED,
+    "RegisterGroup": REGISTER_GROUP,
+    "GroupInformationUpdated": GROUP_INFORMATION_UPDATED,
     "UploadAccepted": UPLOAD_ACCEPTED,
     "MemberRowParsed": MEMBER_ROW_PARSED,
     "ApplicationClassified": APPLICATION_CLASSIFIED,
     "ApplicationRecorded": APPLICATION_RECORDED,
     "ValidateApplication": VALIDATE_APPLICATION,
     "UploadProgressed": UPLOAD_PROGRESSED,
+    "TransactionRecorded": TRANSACTION_RECORDED,
     **dict.fromkeys(
         (
             "ApplicationEdited",
@@ -43,6 +49,8 @@ DEAD_LETTER_SUFFIX = ".dead-letter"
 ALL = (
     GROUP_REGISTERED,
     MEMBER_ENROLLED,
+    REGISTER_GROUP,
+    GROUP_INFORMATION_UPDATED,
     UPLOAD_ACCEPTED,
     MEMBER_ROW_PARSED,
     APPLICATION_CLASSIFIED,
@@ -50,6 +58,7 @@ ALL = (
     VALIDATE_APPLICATION,
     APPLICATION_LIFECYCLE,
     UPLOAD_PROGRESSED,
+    TRANSACTION_RECORDED,
 )
 
 

@@ -65,3 +65,18 @@ async def filled_template(client: httpx.AsyncClient, group: dict, rows: list[dic
     )
     assert answer.status_code == 200, answer.text
     return workbook(rows, base=answer.content)
+
+
+@pytest.fixture
+async def browser(ready_stack):
+    """Debian's Chromium, headless, through Playwright (it cannot download browsers here)."""
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.browser import CHROMIUM, FLAGS
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()

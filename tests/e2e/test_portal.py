@@ -12,67 +12,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from tests.support import eventually, member, plain_workbook, workbook
+from tests.e2e.browser import CONFIRMATION, open_page, reload_until_shown, shot, sign_in_as
+from tests.support import member, plain_workbook, workbook
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CONFIRMATION = re.compile(r"ME-[0-9A-Z]{4}-[0-9A-Z]{4}")
-
-
-@pytest.fixture
-async def browser(ready_stack):
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def open_page(browser, base_url: str, width: int = 1280, height: int = 900) -> tuple[Page, list[str]]:
-    """A new page at the portal, with the browser's complaints (CSP refusals, script errors) collected."""
-    context = await browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
-    page = await context.new_page()
-    complaints: list[str] = []
-    # A refusal the page shows in words is also logged by Chromium as a failed load: not a complaint.
-    page.on(
-        "console",
-        lambda m: (
-            complaints.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: complaints.append(str(e)))
-    page.on("dialog", lambda d: complaints.append(f"a native dialog opened: {d.message}"))
-    await page.goto(base_url)
-    return page, complaints
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-async def sign_in_as(page: Page, user: str) -> None:
-    await page.get_by_label("User name").fill(user)
-    await page.get_by_label("Password").fill("demo-password")
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.locator("#who")).to_be_visible()
 
 
 async def drop_file(page: Page, selector: str, name: str, data: bytes) -> None:
@@ -87,19 +32,6 @@ async def drop_file(page: Page, selector: str, name: str, data: bytes) -> None:
         [name, base64.b64encode(data).decode()],
     )
     await page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
-
-
-async def reload_until_shown(page: Page, heading: str, text: str) -> None:
-    """A list the dashboard builds from events may take a moment to hold a change: reload, as a user would."""
-
-    async def shown() -> bool:
-        await expect(page.get_by_role("heading", name=heading)).to_be_visible()
-        if text in await page.locator("main").inner_text():
-            return True
-        await page.reload()
-        return False
-
-    await eventually(shown, timeout=20, interval=0.5)
 
 
 async def row_action(page: Page, row_text: str, action: str) -> None:
@@ -120,10 +52,11 @@ async def test_an_administrator_enrolls_members_through_every_screen(browser, re
     await shot(page, "01-sign-in")
     await sign_in_as(page, "admin1")
     await expect(page.locator("#who")).to_have_text("Alex Admin (CA) · Group administrator")
-    await expect(page.get_by_role("link", name="Home", exact=True)).to_be_visible()
+    await expect(page.locator("header").get_by_role("link", name="Home", exact=True)).to_be_visible()
 
-    # Home → Manage Members: the seeded members, SSNs as their last four only.
-    await page.locator("#group-rows a").first.click()
+    # Home (an administrator's: their group's page) → Manage Members: the seeded members, last four only.
+    await expect(page.get_by_role("heading", name="Group information", exact=True)).to_be_visible()
+    await page.get_by_role("link", name="Manage Members").first.click()
     await expect(page.get_by_role("heading", name="Manage Members")).to_be_visible()
     members = page.locator("#members tbody tr")
     await expect(members.first).to_be_visible()
@@ -274,6 +207,7 @@ async def test_a_broker_sees_their_groups_only_and_no_agreement_outside_californ
     page, complaints = await open_page(browser, ready_stack.gateway_url)
     await sign_in_as(page, "broker1")
     await expect(page.locator("#who")).to_have_text("Dana Broker · Broker")
+    await page.goto(f"{ready_stack.gateway_url}/#/groups")  # every group of theirs on one list
     rows = page.locator("#group-rows tr")
     await expect(rows.first).to_be_visible()
     mine = {g["group_id"] for g in (await (await sign_in("broker1")).get("/api/v1/groups")).json()}
@@ -390,7 +324,10 @@ async def too_wide(page: Page) -> list[str]:
 async def test_the_screens_fit_a_phone(browser, ready_stack):
     page, complaints = await open_page(browser, ready_stack.gateway_url, width=390, height=844)
     await sign_in_as(page, "admin1")
-    await page.locator("#group-rows a").first.click()
+    await expect(page.get_by_role("heading", name="Group information", exact=True)).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390, await too_wide(page)
+    await shot(page, "32-phone-group-page")
+    await page.get_by_role("link", name="Manage Members").first.click()
     await expect(page.get_by_role("heading", name="Manage Members")).to_be_visible()
     await expect(page.locator("#members tbody tr").first).to_be_visible()
     # Wide tables scroll inside their box; the page itself does not scroll sideways.
@@ -416,6 +353,7 @@ async def test_the_api_documentation_comes_from_local_assets(browser, ready_stac
 async def test_a_refused_file_shows_the_reason_next_to_the_form(browser, ready_stack):
     page, complaints = await open_page(browser, ready_stack.gateway_url)
     await sign_in_as(page, "broker2")
+    await page.goto(f"{ready_stack.gateway_url}/#/groups")
     await page.get_by_role("link", name="Mass Enrollment").first.click()
     await page.locator("#members-file").set_input_files(
         files=[
@@ -498,7 +436,7 @@ async def test_the_error_report_downloaded_fixed_and_uploaded_again_comes_back_r
 async def test_enroll_a_member_in_a_form(browser, ready_stack):
     page, complaints = await open_page(browser, ready_stack.gateway_url)
     await sign_in_as(page, "admin1")
-    await page.locator("#group-rows a").first.click()
+    await page.get_by_role("link", name="Manage Members").first.click()
     await page.get_by_role("link", name="Enroll a Member").click()
     await expect(page.get_by_role("heading", name="Enroll a Member")).to_be_visible()
     one = member(7401, ssn="12-3")
@@ -590,7 +528,7 @@ async def test_every_screen_passes_an_accessibility_audit(browser, ready_stack, 
     problems = {"sign-in": await accessibility_problems(page)}
     await sign_in_as(page, "admin1")
     screens = {
-        "home": ("#/", "Your group"),
+        "home": ("#/", group["name"]),
         "manage members": (f"#/groups/{gid}/members", "Manage Members"),
         "enroll a member": (f"#/groups/{gid}/enroll", "Enroll a Member"),
         "mass enrollment": (f"#/groups/{gid}/mass-enrollment", "Mass Enrollment"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.dashboard import book, group_page, history
+from services.dashboard.book import Scope
 from services.dashboard.domain import MemberSearch
 from shared.revisions import Rows, apply_revisions
 
@@ -19,6 +21,9 @@ class InMemoryReadModels:
         self.saved: dict[str, Doc] = {}
         self.transactions: dict[str, Doc] = {}
         self.audit: dict[str, Doc] = {}
+        self.details: dict[str, Doc] = {}  # the group page's details, by group id
+        self.book_summaries: dict[str, dict[str, Doc]] = {}  # broker -> group id -> entry
+        self.transaction_summaries: dict[str, history.Days] = {}  # scope -> day -> counts
 
     async def set_groups(self, groups: list[tuple[str, Doc]]) -> None:
         for group_id, fields in groups:
@@ -52,13 +57,80 @@ class InMemoryReadModels:
         for application_id in gone:
             self.saved.pop(application_id, None)
 
-    async def add_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
+    async def set_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
         for transaction_id, doc in transactions:
-            self.transactions.setdefault(transaction_id, doc)
+            if self.transactions.get(transaction_id, {}).get("revision", 0) < doc["revision"]:
+                self.transactions[transaction_id] = doc
+
+    async def recount_transactions(self, days: set[tuple[str, str]]) -> None:
+        for scope_key, day in days:
+            seen = [d for d in self.transactions.values() if scope_key in history.scopes_of(d)]
+            counts = history.day_counts([d for d in seen if history.day_of(d["created_at"]) == day])
+            summary = self.transaction_summaries.setdefault(scope_key, {})
+            if counts:
+                summary[day] = counts
+            else:
+                summary.pop(day, None)
+
+    async def transaction_days(self, scope_key: str) -> history.Days:
+        return self.transaction_summaries.get(scope_key, {})
+
+    async def transactions_window(
+        self, scope: Scope, query: history.HistoryQuery, window: history.Window, limit: int
+    ) -> list[Doc]:
+        low, high = window.bounds()
+        found = sorted(
+            (
+                {"_id": t, **d}
+                for t, d in self.transactions.items()
+                if scope.key in history.scopes_of(d)
+                and low <= d["created_at"] < high
+                and all(d.get(k) == v for k, v in query.column_filters().items())
+                and query.group_id in (None, d["group_id"])
+            ),
+            key=lambda d: (d["created_at"], d["_id"]),
+            reverse=True,
+        )
+        return found[window.skip : window.skip + limit]
+
+    async def summarize_groups(self, group_ids: list[str]) -> None:
+        for group_id in group_ids:
+            doc = self.book.get(group_id, {})
+            if "broker_id" not in doc:
+                continue
+            for broker, entries in self.book_summaries.items():
+                if broker != doc["broker_id"]:
+                    entries.pop(group_id, None)
+            self.book_summaries.setdefault(doc["broker_id"], {})[group_id] = book.summary_entry(doc)
+
+    async def summarize_counts(self, group_ids: list[str]) -> None:
+        for group_id in group_ids:
+            for entries in self.book_summaries.values():
+                if group_id in entries:
+                    entries[group_id]["enrolled_count"] = self.book[group_id].get("enrolled_count", 0)
+
+    async def groups_by_id(self, group_ids: list[str]) -> dict[str, Doc]:
+        return {g: {"_id": g, **self.book[g]} for g in group_ids if g in self.book}
+
+    async def book_entries(self, scope: Scope) -> dict[str, Doc]:
+        if scope.kind == "group":
+            doc = await self.group(scope.id)
+            return {scope.id: book.summary_entry(doc) | {"broker_id": doc.get("broker_id")}} if doc else {}
+        brokers = self.book_summaries if scope.kind == "all" else {scope.id: self.book_summaries.get(scope.id, {})}
+        return {g: dict(e) | {"broker_id": b} for b, entries in brokers.items() for g, e in entries.items()}
 
     async def add_audit(self, entries: list[tuple[str, Doc]]) -> None:
         for entry_id, doc in entries:
             self.audit.setdefault(entry_id, doc)
+
+    async def merge_group_details(self, changes: list[tuple[str, int, Doc]]) -> None:
+        for group_id, version, fields in changes:
+            doc = group_page.merged(self.details.get(group_id), version, fields)
+            if doc is not None:
+                self.details[group_id] = doc
+
+    async def group_details(self, group_id: str) -> Doc | None:
+        return self.details.get(group_id)
 
     async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]:
         found = sorted(

@@ -4,9 +4,9 @@ from services.dashboard.domain import (
     lifecycle_document,
     page_of,
     status_counts,
-    transaction_document,
     upload_progress,
 )
+from services.dashboard.history import submitted_document
 from shared.contracts.applications import ApplicationSavedForLater, ApplicationSubmitted, MemberSummary
 from shared.contracts.envelope import Actor
 
@@ -66,9 +66,14 @@ def test_lifecycle_events_set_status_and_their_own_fields():
     assert saved["status"] == "saved" and saved["expires_at"] == until and saved["revision"] == 3
     submitted = ApplicationSubmitted(**fields(), confirmation_id="ME-ABCD-EF12", member=MEMBER)
     assert lifecycle_document(submitted)["confirmation_id"] == "ME-ABCD-EF12"
-    history = transaction_document(submitted)
+    history = submitted_document(submitted, {"_id": "g", "name": "Golden Gate Bakery", "broker_id": "broker1"})
     assert history["status"] == "Pending KP Review" and history["member_name"] == "Ana Lee"
     assert history["kind"] == "Enrollment" and history["created_by"] == "admin1"
+    assert (history["type"], history["group_name"], history["broker_id"]) == (
+        "Mass Enrollment",
+        "Golden Gate Bakery",
+        "broker1",
+    )
 
 
 def test_counts_come_from_the_rows():

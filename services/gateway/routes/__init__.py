@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import applications, audit, catalog, groups, session, uploads
+from . import applications, audit, catalog, dashboard, groups, session, uploads
 
 
 def api() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for resource in (session, groups, uploads, applications, audit, catalog):
+    for resource in (session, groups, dashboard, uploads, applications, audit, catalog):
         router.include_router(resource.router)
     return router

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Body, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
-from ..deps import CurrentUser, Enroller, Paging, ServicesDep, VisibleGroup
+from ..deps import CurrentUser, Enroller, GroupEditor, Paging, ServicesDep, VisibleGroup
 from ..policy import can_see_group, group_filter
 from ..progress import with_failures
 
@@ -25,6 +25,15 @@ async def list_groups(user: CurrentUser, services: ServicesDep) -> list[dict]:
 async def get_group(group: VisibleGroup) -> dict:
     """One of the caller's groups."""
     return group
+
+
+@router.patch("/groups/{group_id}")
+async def update_group(
+    group: VisibleGroup, actor: GroupEditor, services: ServicesDep, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """Change the group's contacts, mailing address, phone or email (any of them); other fields are refused
+    (422 field_not_updatable). Answers the group's record as the groups service stored it, with its version."""
+    return await services.forward("groups", "PATCH", "groups", group["group_id"], json=body, actor=actor)
 
 
 @router.get("/groups/{group_id}/mass-enrollment/template")

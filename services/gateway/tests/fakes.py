@@ -1,9 +1,10 @@
 """In-memory stand-ins for what the gateway talks to: its user store, and the
-upload, dashboard and applications services (an ``httpx.MockTransport``
+upload, dashboard, applications and groups services (an ``httpx.MockTransport``
 handler that records every request it receives)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Sequence
@@ -21,7 +22,12 @@ from services.gateway.users import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The fake tells the services apart by host.
-URLS = {"upload_url": "http://upload", "dashboard_url": "http://dashboard", "applications_url": "http://applications"}
+URLS = {
+    "upload_url": "http://upload",
+    "dashboard_url": "http://dashboard",
+    "applications_url": "http://applications",
+    "groups_url": "http://groups",
+}
 
 
 class FakeHasher:
@@ -117,7 +123,7 @@ class FakeAudit:
 
 
 class FakeServices:
-    """The three services: groups with their broker, uploads with their group, applications."""
+    """The services: groups with their broker, uploads with their group, applications."""
 
     def __init__(self) -> None:
         self.groups: dict[str, dict] = {}
@@ -196,6 +202,8 @@ class FakeServices:
                 return json_answer(self.applications.get(application_id))
             case ("applications", method, *_):
                 return json_answer({"done": f"{method} {'/'.join(path)}"})
+            case ("groups", "PATCH", "groups", group_id):
+                return json_answer({**self.groups[group_id], **json.loads(request.content), "version": 2})
         return None
 
 

@@ -157,3 +157,61 @@ export async function call<T>(method: string, path: string, options: { query?: Q
 
 export const get = <T>(path: string, query?: Query) => call<T>("GET", path, { query });
 export const post = <T>(path: string, json?: unknown) => call<T>("POST", path, { json });
+
+export interface GroupSummary {
+  group_id: string;
+  name: string;
+  region: string;
+  renewal_date?: string | null;
+  enrolled_count?: number;
+  status?: string;
+  size?: string;
+  broker_id?: string;
+}
+
+export interface RenewalMonth {
+  month: string;
+  label: string;
+  total: number;
+  groups: GroupSummary[];
+}
+
+export type Facets = Record<string, Record<string, number>>;
+
+export interface Transaction {
+  transaction_id: string;
+  type: string;
+  group_id: string;
+  group_name?: string;
+  created_at?: string;
+  created_by?: string;
+  status: string;
+  instructions?: string | null;
+  application_id?: string | null;
+}
+
+export interface Address {
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  state?: string | null;
+  zip?: string | null;
+}
+
+export interface Contact {
+  name?: string | null;
+  role?: string | null;
+  phone?: string | null;
+  email?: string | null;
+}
+
+export interface GroupRecord extends Group {
+  mailing_address?: Address | null;
+  physical_address?: Address | null;
+  contacts?: Contact[];
+  phone?: string | null;
+  email?: string | null;
+  current_plans?: { plan_id?: string; name: string; metal_tier?: string; members?: number }[];
+  size?: number | null;
+  acquired_on?: string | null;
+}

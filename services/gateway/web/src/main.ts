@@ -12,6 +12,10 @@ import { applicationView } from "./views/application";
 import { savedView } from "./views/saved";
 import { historyView } from "./views/history";
 import { uploadsView } from "./views/uploads";
+import { comingView, dashboardView, renewalsMonthView } from "./views/dashboard";
+import { bookView } from "./views/book";
+import { transactionsView } from "./views/transactions";
+import { groupPageView } from "./views/groupPage";
 
 export interface Screen {
   root: HTMLElement;
@@ -28,8 +32,21 @@ export interface Screen {
 
 type View = (screen: Screen) => Promise<void>;
 
+/** Home: a broker's (or a KP reviewer's) dashboard; a group administrator's group. */
+const home: View = async (screen) => {
+  if (screen.user.role === "group_admin" && screen.user.group_id) return groupPageView({ ...screen, params: [screen.user.group_id] });
+  return dashboardView(screen);
+};
+
 const ROUTES: [RegExp, View][] = [
-  [/^\/$/, homeView],
+  [/^\/$/, home],
+  [/^\/groups$/, homeView],
+  [/^\/book$/, bookView],
+  [/^\/transactions$/, transactionsView],
+  [/^\/renewals\/(\d{4}-\d{2})$/, renewalsMonthView],
+  [/^\/(quote|enroll-group|plan-changes|renewal-packet)$/, comingView],
+  [/^\/transactions\/([^/]+)$/, comingView],
+  [/^\/groups\/([^/]+)$/, groupPageView],
   [/^\/groups\/([^/]+)\/members$/, membersView],
   [/^\/groups\/([^/]+)\/enroll$/, enrollView],
   [/^\/groups\/([^/]+)\/mass-enrollment$/, massEnrollmentView],

@@ -1,0 +1,169 @@
+"""The renewals, book of business and transaction history on the real
+MongoDB-protocol server: the same answers as the in-memory read models for
+the same events, and every query on an index that leads with the tenant."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.dashboard import use_cases
+from services.dashboard.adapters import MongoReadModels
+from services.dashboard.book import BookQuery, Scope
+from services.dashboard.history import HistoryQuery, Window
+from services.dashboard.tests.fakes import InMemoryReadModels, SentMessages
+from services.dashboard.tests.test_broker_home import TODAY, registered, transaction
+from services.dashboard.use_cases import Deps
+from shared.contracts.applications import ApplicationSubmitted
+from shared.mongo import make_client
+from tests.messages import MEMBER, lifecycle, member_enrolled
+
+pytestmark = pytest.mark.integration
+
+SUBMITTED = lifecycle(ApplicationSubmitted, 4, 2, confirmation_id="ME-ABCD-EF12", member=MEMBER)
+SCOPES = (Scope("broker", "broker1"), Scope("broker", "broker2"), Scope("group", "230003"), Scope("all"))
+
+
+@pytest.fixture
+async def stores(infra, prefix):
+    client = make_client(infra.mongodb_uri)
+    name = f"{prefix}dashboard_home".replace(".", "_")
+    models = await MongoReadModels.open(client[name])
+    yield (
+        Deps(models=models, outlet=SentMessages(), today=lambda: TODAY),
+        Deps(models=InMemoryReadModels(), outlet=SentMessages(), today=lambda: TODAY),
+    )
+    await client.drop_database(name)
+    await client.close()
+
+
+def book_events():
+    regions = ("CA", "HI", "CO", "GA", "MAS", "NW", "WA")
+    return [
+        registered(
+            f"2300{i:02d}",
+            f"{('Golden Gate', 'Aloha', 'Aspen', 'Peachtree')[i % 4]} {('Bakery', 'Florist', 'Plumbing')[i % 3]} {i}",
+            date(2026, 11, 1) + timedelta(days=9 * i),
+            acquired_days_ago=(30, 89, 90, 400)[i % 4],
+            broker_id=f"broker{1 + i % 2}",
+            region=regions[i % 7],
+            size=(5, 30, 75, 140, None)[i % 5],
+        )
+        for i in range(1, 41)
+    ]
+
+
+def history_events():
+    start = datetime(2026, 8, 1, 8, tzinfo=UTC)
+    kinds = ("Quote", "Group Enrollment", "Renewal")
+    statuses = ("Open", "Pending KP Review", "Action Required", "Completed")
+    return [
+        transaction(
+            f"QT-{i:04d}",
+            start + timedelta(hours=11 * i),
+            kinds[i % 3],
+            statuses[i % 4],
+            group_id=f"2300{1 + i % 40:02d}",
+            broker_id=f"broker{1 + (1 + i % 40) % 2}",
+            by=("broker1", "broker2", "admin1")[i % 3],
+        )
+        for i in range(240)
+    ]
+
+
+async def feed(deps: Deps) -> None:
+    await use_cases.project_groups(deps, book_events())
+    moved = book_events()[2].model_copy(update={"broker_id": "broker1", "name": "Moved Bakery 3"})  # from broker 2
+    await use_cases.project_groups(deps, [moved])
+    await use_cases.project_members(deps, [member_enrolled(f"22345{i:04d}", "k", f"M{i}", "230003") for i in range(4)])
+    events = history_events()
+    for at in range(0, len(events), 70):  # in batches, as the subscriber gets them
+        await use_cases.project_transactions(deps, events[at : at + 70])
+    await use_cases.project_lifecycle(deps, [SUBMITTED])
+
+
+async def test_the_real_store_answers_as_the_in_memory_one(stores):
+    real, fake = stores
+    for deps in stores:
+        await feed(deps)
+
+    asked = [
+        (use_cases.renewals, ()),
+        (use_cases.renewal_month, ("2026-12", 1, 3)),
+        (use_cases.renewal_month, ("2027-04", 1, 25)),
+        (use_cases.book_of_business, (BookQuery(), 2, 7)),
+        (use_cases.book_of_business, (BookQuery(q="aloha", sort="-renewal_date"), 1, 25)),
+        (use_cases.book_of_business, (BookQuery(region="CA", status="Active", segment="small_business"), 1, 25)),
+        (use_cases.book_of_business, (BookQuery(size="100+", sort="-enrolled_count"), 1, 25)),
+        (use_cases.transaction_history, (HistoryQuery(), 1, 25)),
+        (use_cases.transaction_history, (HistoryQuery(), 4, 13)),
+        (use_cases.transaction_history, (HistoryQuery(type="Renewal", status="Completed"), 2, 5)),
+        (use_cases.transaction_history, (HistoryQuery(created_by="admin1", date_from=date(2026, 9, 1)), 1, 25)),
+        (use_cases.transaction_history, (HistoryQuery(group_id="230003"), 1, 25)),
+        (use_cases.recent_transactions, ()),
+    ]
+    for scope in SCOPES:
+        for query, args in asked:
+            expected = to_the_millisecond(await query(fake, scope, *args))
+            assert to_the_millisecond(await query(real, scope, *args)) == expected, (query.__name__, scope, args)
+    book = await use_cases.book_of_business(real, SCOPES[0], BookQuery(q="moved"), 1, 25)
+    assert [(g["group_id"], g["broker_id"], g["enrolled_count"]) for g in book["items"]] == [("230003", "broker1", 4)]
+    assert not (await use_cases.book_of_business(real, SCOPES[1], BookQuery(q="230003"), 1, 25))["items"]
+    mine = await use_cases.transaction_history(real, SCOPES[0], HistoryQuery(), 1, 250)
+    assert mine["total"] == 120 and len(mine["items"]) == 120  # the even groups' (the submission is broker 2's)
+    stamps = [(t["created_at"], t["transaction_id"]) for t in mine["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def to_the_millisecond(answer: dict) -> dict:
+    """The answer with its times as the database keeps them (to the millisecond)."""
+    for item in answer.get("items", []):
+        if isinstance(item.get("created_at"), datetime):
+            at = item["created_at"]
+            item["created_at"] = at.replace(microsecond=at.microsecond // 1000 * 1000)
+    return answer
+
+
+def ixscan(plan: dict) -> dict:
+    """The index scan under a winning plan."""
+    stage = plan["queryPlanner"]["winningPlan"]
+    while stage.get("stage") != "IXSCAN":
+        stage = stage["inputStage"]
+    return stage
+
+
+async def test_every_query_reads_an_index_that_leads_with_the_tenant(stores, capsys):
+    real, _ = stores
+    await feed(real)
+    models: MongoReadModels = real.models  # type: ignore[assignment]
+    window = Window("2026-10-02", "2026-09-28", 0)
+    broker1, group3, everyone = Scope("broker", "broker1"), Scope("group", "230003"), Scope("all")
+    plans = {
+        "book summary of broker1 (renewals, book, facets)": (models.book_summaries.find({"_id": "broker1"}), "_id"),
+        "history summary of broker1 (total, facets, windows)": (
+            models.transaction_summaries.find({"_id": broker1.key}),
+            "_id",
+        ),
+        "history page of broker1, quotes (a window of days)": (
+            models.history_cursor(broker1, HistoryQuery(type="Quote"), window).limit(25),
+            "broker_id",
+        ),
+        "history page of group 230003, Open": (
+            models.history_cursor(group3, HistoryQuery(status="Open"), window).limit(25),
+            "group_id",
+        ),
+        "history page of every group (reviewer)": (
+            models.history_cursor(everyone, HistoryQuery(), window).limit(25),
+            "created_at",
+        ),
+        "recount of one day of broker1": (models.day_cursor(broker1, "2026-09-30"), "broker_id"),
+        "recount of one day of every group": (models.day_cursor(everyone, "2026-09-30"), "created_at"),
+    }
+    for name, (cursor, leading) in plans.items():
+        plan = await cursor.explain()
+        with capsys.disabled():
+            print(f"\n{name}: {json.dumps(plan['queryPlanner']['winningPlan'], default=str)}")
+        scan = ixscan(plan)
+        assert next(iter(scan["keyPattern"])) == leading, name
