@@ -39,6 +39,7 @@ from pathlib import Path
 import httpx
 from openpyxl import load_workbook
 
+from deploy import bench_dashboard
 from deploy.local import servers
 from deploy.local.stack import SERVICES, start_stack
 from shared.contracts.columns import FIRST_DATA_ROW, MEMBERS_SHEET, columns_for
@@ -390,6 +391,19 @@ def main() -> None:
         result = asyncio.run(pipeline(gateway, concurrency, rounds))
         watched = asyncio.run(watching(gateway, watchers)) if watchers else None
         polled = asyncio.run(watching(gateway, pollers, poll=0.3)) if pollers else None
+        # The dashboard at scale adds 10,000 groups for good: only on a stack of the benchmark's own
+        # (or when asked for with BENCH_DASHBOARD=1).
+        at_scale = None
+        if os.environ.get("BENCH_DASHBOARD", "0") == "1":
+            at_scale = asyncio.run(
+                bench_dashboard.measure(
+                    gateway,
+                    int(os.environ.get("BENCH_GROUPS", "10000")),
+                    int(os.environ.get("BENCH_TRANSACTIONS", "200000")),
+                    bootstrap,
+                    os.environ.get("TOPIC_PREFIX", ""),
+                )
+            )
         kafka = asyncio.run(kafka_baseline(bootstrap, result["rows"]))
         mongo = asyncio.run(mongo_baseline(mongo_uri, result["rows"]))
     finally:
@@ -425,6 +439,8 @@ def main() -> None:
             f"{figures['requests']:.0f} requests/s to the gateway over the {figures['window_s']:.0f} s window"
             + (f", {figures['failures']} connections dropped" if figures["failures"] else "")
         )
+    if at_scale:
+        bench_dashboard.report(at_scale)
 
 
 if __name__ == "__main__":

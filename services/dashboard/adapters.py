@@ -102,6 +102,10 @@ class ReadModelStore(Protocol):
         """The window's transactions the query finds, newest first, from the window's skip on."""
         ...
 
+    async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
+        """Every transaction of one group made under one broker (a group's are few)."""
+        ...
+
     async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]: ...
 
 
@@ -209,6 +213,10 @@ class MongoReadModels(MongoStore):
         self, scope: Scope, query: history.HistoryQuery, window: history.Window, limit: int
     ) -> list[Doc]:
         return await self.history_cursor(scope, query, window).limit(limit).to_list()
+
+    async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
+        wanted = {"group_id": group_id, "broker_id": broker_id}
+        return await self.transactions.find(wanted).hint(HISTORY_INDEXES["group"]).to_list()
 
     def history_cursor(self, scope: Scope, query: history.HistoryQuery, window: history.Window) -> AsyncCursor:
         """A history page's query: the scope's transactions of the window's days, newest first."""

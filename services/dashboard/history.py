@@ -13,6 +13,7 @@ asked for: the page is read from those days only, newest first."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -202,3 +203,28 @@ def scope_sees_group(scope: Scope, group: dict[str, Any] | None) -> bool:
     if scope.kind == "group":
         return group.get("_id", group.get("group_id")) == scope.id
     return True
+
+
+def filter_in_memory(
+    docs: list[dict[str, Any]], query: HistoryQuery, page: int, page_size: int
+) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
+    """A page of a small set of transactions (one group's of one broker), filtered, newest first,
+    with each drop-down's counts under the other filters: what the daily counts give for a scope."""
+    filters = query.column_filters()
+
+    def in_range(doc: dict[str, Any]) -> bool:
+        created = doc.get("created_at")
+        return created is not None and query.takes_day(created.date().isoformat())
+
+    dated = [d for d in docs if in_range(d)]
+
+    def keeps(doc: dict[str, Any], leave_out: str | None = None) -> bool:
+        return all(doc.get(k) == v for k, v in filters.items() if k != leave_out)
+
+    facets = {
+        facet: dict(sorted(Counter(d.get(facet) for d in dated if keeps(d, facet) and d.get(facet)).items()))
+        for facet in FACETS
+    }
+    kept = sorted((d for d in dated if keeps(d)), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+    start = (page - 1) * page_size
+    return kept[start : start + page_size], len(kept), facets

@@ -220,6 +220,15 @@ async def transaction_history(
         group = (await deps.models.groups_by_id([query.group_id])).get(query.group_id)
         if not history.scope_sees_group(scope, group):  # another tenant's group: nothing, as for an unknown one
             return domain.paged([], 0, page, page_size) | {"facets": {f: {} for f in history.FACETS}}
+        if scope.kind == "broker":
+            # A broker sees the group's transactions of their own only (the group may have had
+            # another broker before): read those few and filter them here; the group's counts
+            # hold every broker's.
+            docs = await deps.models.group_transactions(query.group_id, scope.id)
+            found_items, total, facets = history.filter_in_memory(docs, query, page, page_size)
+            return domain.paged([history.history_item(d) for d in found_items], total, page, page_size) | {
+                "facets": facets
+            }
         summary = Scope("group", query.group_id)
     found = history.plan(await deps.models.transaction_days(summary.key), query, page, page_size)
     items = []

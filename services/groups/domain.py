@@ -5,6 +5,7 @@ value is checked, and the events a change emits. Pure: no I/O, no HTTP."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import phonenumbers
@@ -40,8 +41,11 @@ US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
     "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI".split()
 )
-ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ZIP = re.compile(r"([0-9]{5})(?:-?([0-9]{4}))?")  # ASCII digits only (\d takes any script's)
+# Control, format (bidi overrides, zero-width) and line/paragraph separator characters.
+HIDDEN = ("Cc", "Cf", "Zl", "Zp")
+# Text a spreadsheet program would take as a formula (the product refuses it everywhere).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CONTACTS = 10
 # The longest value each text field keeps.
 LIMITS = {"line1": 100, "line2": 100, "city": 60, "name": 100, "role": 50, "email": 254}
@@ -144,8 +148,10 @@ def _text(where: str, key: str, value: Any, problems: list[str], required: bool 
     value = value.strip()
     if len(value) > LIMITS[key]:
         problems.append(f"{where}: at most {LIMITS[key]} characters; shorten it.")
-    elif CONTROL.search(value):
-        problems.append(f"{where}: remove the line breaks or control characters.")
+    elif any(unicodedata.category(c) in HIDDEN for c in value):
+        problems.append(f"{where}: remove the line breaks, control or invisible characters.")
+    elif value.startswith(FORMULA_START):
+        problems.append(f"{where}: cannot start with =, +, -, @ (a spreadsheet would run it); remove that character.")
     return value
 
 

@@ -187,6 +187,13 @@ class InMemoryReadModels:
         )
         return found[(page - 1) * page_size : page * page_size], len(found)
 
+    async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
+        return [
+            {"_id": t, **d}
+            for t, d in self.transactions.items()
+            if (d["group_id"], d.get("broker_id")) == (group_id, broker_id)
+        ]
+
     async def transactions_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
         found = sorted(
             ({"_id": t, **d} for t, d in self.transactions.items() if d["group_id"] == group_id),

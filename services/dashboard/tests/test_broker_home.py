@@ -361,3 +361,34 @@ async def test_history_pages_across_days_have_no_duplicates_or_gaps(dashboard):
             ]
         ]
     assert seen == renewals
+
+
+async def test_a_broker_filtering_by_a_group_sees_only_the_transactions_made_under_them(dashboard):
+    """A group that changed broker keeps its earlier transactions: the new broker's group filter
+    must not show the old broker's (found by review: it did, instructions included)."""
+    br, deps = dashboard
+    noon = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    await br.publish(registered("230001", "Moving Co", date(2027, 1, 1)), topic=GROUPS)
+    await br.publish_batch(
+        transaction("QT-OLD1", noon, status="Action Required", instructions="Call Maria"),
+        transaction("RN-OLD2", noon + timedelta(hours=1), "Renewal", "Completed"),
+        topic=TRANSACTIONS,
+    )
+    moved = registered("230001", "Moving Co", date(2027, 1, 1), broker_id="broker2")
+    await br.publish(moved, topic=GROUPS)
+    await br.publish(
+        transaction("QT-NEW3", noon + timedelta(days=1), broker_id="broker2", by="broker2"), topic=TRANSACTIONS
+    )
+
+    theirs = await use_cases.transaction_history(deps, BROKER2, HistoryQuery(group_id="230001"), 1, 25)
+    assert [t["transaction_id"] for t in theirs["items"]] == ["QT-NEW3"] and theirs["total"] == 1
+    assert theirs["facets"]["status"] == {"Open": 1} and theirs["facets"]["created_by"] == {"broker2": 1}
+    unfiltered = await use_cases.transaction_history(deps, BROKER2, HistoryQuery(), 1, 25)
+    assert [t["transaction_id"] for t in unfiltered["items"]] == ["QT-NEW3"]
+    # The group's own view (its administrator) holds all of them; filters and facets apply in memory too.
+    whole = await use_cases.transaction_history(deps, Scope("group", "230001"), HistoryQuery(), 1, 25)
+    assert {t["transaction_id"] for t in whole["items"]} == {"QT-OLD1", "RN-OLD2", "QT-NEW3"}
+    filtered = await use_cases.transaction_history(
+        deps, BROKER2, HistoryQuery(group_id="230001", status="Completed"), 1, 25
+    )
+    assert filtered["items"] == [] and filtered["total"] == 0

@@ -141,3 +141,21 @@ def test_several_refused_fields_are_named_together():
         "These fields cannot be changed here: region, broker_id, group_id. A group's ID never changes. "
         "Region and broker of record are changed by your KP representative"
     )
+
+
+@pytest.mark.parametrize(
+    "city",
+    ["Oak\u2028land", "Oak\u202eland", "Oak\u200bland", "Oak\x85land", '=HYPERLINK("http://x")', "@SUM(A1)", "+1"],
+)
+def test_invisible_characters_and_formula_starts_are_refused(city):
+    from services.groups import domain
+
+    problems: list[str] = []
+    domain._text("mailing_address.city", "city", city, problems)
+    assert problems and "mailing_address.city" in problems[0]
+
+
+def test_a_zip_code_is_ascii_digits():
+    from services.groups import domain
+
+    assert domain.ZIP.fullmatch("94103-1234") and not domain.ZIP.fullmatch("\u0669\u0664\u0661\u0660\u0663")

@@ -52,7 +52,9 @@ export function bytes(n: number): string {
 
 export function date(value: string | null | undefined): string {
   if (!value) return "";
-  const d = new Date(value);
+  // A date without a time is that day wherever the reader is (new Date("2026-12-01") is UTC midnight:
+  // the evening before in the Americas).
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00`) : new Date(value);
   return Number.isNaN(d.getTime()) ? value : d.toLocaleDateString("en-US", { year: "numeric", month: "short", day: "numeric" });
 }
 

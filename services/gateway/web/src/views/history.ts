@@ -9,6 +9,7 @@ interface Transaction {
   confirmation_id?: string;
   kind?: string;
   source?: string;
+  type?: string;
   status: string;
   member_name?: string;
   ssn_last4?: string;
@@ -45,7 +46,7 @@ export async function historyView({ root, params, query }: Screen): Promise<void
               "tr",
               {},
               h("td", {}, t.confirmation_id ?? t.transaction_id),
-              h("td", {}, [t.source, t.kind].filter(Boolean).join(" · ")),
+              h("td", {}, t.type ?? [t.source, t.kind].filter(Boolean).join(" · ")),
               h("td", {}, t.member_name ?? ""),
               h("td", {}, maskedSsn(t.ssn_last4)),
               h("td", {}, dateTime(t.created_at)),
