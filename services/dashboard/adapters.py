@@ -201,7 +201,10 @@ class MongoReadModels(MongoStore):
 
     async def recount_transactions(self, days: set[tuple[str, str]]) -> None:
         for scope_key, day in sorted(days):
-            counts = history.day_counts(await self.day_cursor(book.scope_of(scope_key), day).to_list())
+            # The key as scopes_of made it (not the HTTP parser: an id it would refuse must not fail the batch).
+            kind, _, scope_id = scope_key.partition(":")
+            scope = Scope(kind, scope_id) if scope_id else Scope(kind)
+            counts = history.day_counts(await self.day_cursor(scope, day).to_list())
             change = {"$set": {f"days.{day}": counts}} if counts else {"$unset": {f"days.{day}": ""}}
             await self.transaction_summaries.update_one({"_id": scope_key}, change, upsert=True)
 

@@ -143,4 +143,12 @@ async def test_the_transaction_history_with_filters(browser, ready_stack, sign_i
     await page.get_by_label("Created to").fill("2026-01-01")
     await page.get_by_role("button", name="Apply").click()
     await expect(page.locator("#history-error")).to_contain_text("Swap them")
+    await page.get_by_label("Created from").fill("")
+    await page.get_by_label("Group ID").fill("23;0001")
+    await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator("#history-error")).to_contain_text("letters and digits only")
+    # A filter the API refuses (an address typed by hand) is said in words; the screen stays.
+    await page.goto(f"{ready_stack.gateway_url}/#/transactions?status=Lost")
+    await expect(page.get_by_role("alert")).to_contain_text("These filters cannot be used")
+    await expect(page.get_by_role("link", name="Clear the filters")).to_be_visible()
     assert complaints == [], complaints

@@ -1,4 +1,4 @@
-import { get, type Facets, type GroupSummary, type Page } from "../api";
+import { ApiError, get, type Facets, type GroupSummary, type Page } from "../api";
 import { date, h, loading, pager } from "../dom";
 import { go, type Screen } from "../main";
 
@@ -41,10 +41,18 @@ export async function bookView({ root, query }: Screen): Promise<void> {
   );
   const wait = loading("your book of business");
   root.append(wait);
-  const book = await get<Page<GroupSummary> & { facets: Facets }>("/book", { ...state, sort, page, page_size: 25 });
+  let book: Page<GroupSummary> & { facets: Facets };
+  try {
+    book = await get<Page<GroupSummary> & { facets: Facets }>("/book", { ...state, sort, page, page_size: 25 });
+  } catch (error) {
+    if (!(error instanceof ApiError) || ![400, 422].includes(error.status)) throw error;
+    wait.remove();
+    root.append(h("p", { class: "alert", role: "alert" }, `This search cannot be used: ${error.message}`), h("p", {}, h("a", { href: "#/book" }, "Clear the search and filters")));
+    return;
+  }
   wait.remove();
 
-  const search = h("input", { type: "search", id: "book-q", name: "q", value: state.q ?? "", placeholder: "Group name or ID" });
+  const search = h("input", { type: "search", id: "book-q", name: "q", value: state.q ?? "", placeholder: "Group name or ID", maxlength: 100 });
   const selects = FILTERS.map(([key, label]) => {
     const counts = book.facets?.[key] ?? {};
     const select = h(

@@ -1,4 +1,4 @@
-import { get, type RenewalMonth, type Transaction } from "../api";
+import { ApiError, get, type RenewalMonth, type Transaction } from "../api";
 import { date, h, loading, pager } from "../dom";
 import { go, type Screen } from "../main";
 import { transactionTable } from "./transactions";
@@ -27,11 +27,17 @@ export async function dashboardView({ root, user }: Screen): Promise<void> {
   const renewalsBox = h("section", { class: "card", id: "renewals", "aria-labelledby": "renewals-title" }, h("h2", { id: "renewals-title" }, "Review Your Renewals"), loading("renewals"));
   const recentBox = h("section", { class: "card", id: "recent", "aria-labelledby": "recent-title" }, h("h2", { id: "recent-title" }, "Recent quote, group enrollment and renewal transactions"), loading("transactions"));
   root.append(renewalsBox, recentBox);
-  const [renewals, recent] = await Promise.all([
+  const [renewalsAnswer, recentAnswer] = await Promise.allSettled([
     get<{ months: RenewalMonth[] }>("/dashboard/renewals"),
     get<{ items: Transaction[] }>("/dashboard/recent-transactions"),
   ]);
-  renewalsBox.replaceChildren(
+  const failed = (box: HTMLElement, title: string, error: unknown) =>
+    box.replaceChildren(h("h2", {}, title), h("p", { class: "alert", role: "alert" }, error instanceof ApiError ? error.message : "This could not be shown. Reload the page to try again."));
+  if (renewalsAnswer.status === "rejected") failed(renewalsBox, "Review Your Renewals", renewalsAnswer.reason);
+  if (recentAnswer.status === "rejected") failed(recentBox, "Recent quote, group enrollment and renewal transactions", recentAnswer.reason);
+  const renewals = renewalsAnswer.status === "fulfilled" ? renewalsAnswer.value : null;
+  const recent = recentAnswer.status === "fulfilled" ? recentAnswer.value : null;
+  if (renewals) renewalsBox.replaceChildren(
     h("h2", { id: "renewals-title" }, "Review Your Renewals"),
     h("p", { class: "muted" }, "Your groups renewing in the next six months. Groups acquired in the past 90 days are not listed here; find them in your book of business."),
     h(
@@ -50,7 +56,7 @@ export async function dashboardView({ root, user }: Screen): Promise<void> {
       ),
     ),
   );
-  recentBox.replaceChildren(
+  if (recent) recentBox.replaceChildren(
     h("h2", { id: "recent-title" }, "Recent quote, group enrollment and renewal transactions"),
     recent.items.length ? transactionTable(recent.items) : h("p", { class: "empty muted" }, "No transactions yet."),
     h("p", {}, h("a", { href: "#/transactions" }, "View all transactions")),

@@ -104,7 +104,11 @@ export async function groupPageView({ root, params, user }: Screen): Promise<voi
     if ((Object.keys(address) as (keyof Address)[]).some((k) => address[k] !== (mail[k] ?? null))) changes.mailing_address = address;
     if (Object.keys(changes).length === 0) return say(message, "Nothing was changed.");
     try {
-      await call("PATCH", `/groups/${seg(group.group_id)}`, { json: changes });
+      const saved = await call<GroupRecord>("PATCH", `/groups/${seg(group.group_id)}`, { json: changes });
+      // What was saved is what the next change is compared with (the dashboard's copy follows in seconds).
+      Object.assign(group, { phone: saved.phone, email: saved.email, contacts: saved.contacts });
+      Object.assign(primary, saved.contacts?.[0] ?? {});
+      Object.assign(mail, saved.mailing_address ?? {});
       say(message, "Saved. The group's information is updated (other screens show it within seconds).", "ok");
     } catch (error) {
       say(message, error instanceof ApiError ? error.message : "The group's information could not be saved.");

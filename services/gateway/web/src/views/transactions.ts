@@ -1,4 +1,4 @@
-import { get, type Facets, type Page, type Transaction } from "../api";
+import { ApiError, get, type Facets, type Page, type Transaction } from "../api";
 import { alertBox, dateTime, h, loading, pager, say } from "../dom";
 import { go, type Screen } from "../main";
 
@@ -54,7 +54,15 @@ export async function transactionsView({ root, query }: Screen): Promise<void> {
   root.append(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Home"), " › Transaction history"), h("h1", { tabindex: "-1" }, "Transaction history"));
   const wait = loading("transactions");
   root.append(wait);
-  const history = await get<Page<Transaction> & { facets: Facets }>("/transactions", { ...state, page, page_size: 25 });
+  let history: Page<Transaction> & { facets: Facets };
+  try {
+    history = await get<Page<Transaction> & { facets: Facets }>("/transactions", { ...state, page, page_size: 25 });
+  } catch (error) {
+    if (!(error instanceof ApiError) || ![400, 422].includes(error.status)) throw error;
+    wait.remove();
+    root.append(h("p", { class: "alert", role: "alert" }, `These filters cannot be used: ${error.message}`), h("p", {}, h("a", { href: "#/transactions" }, "Clear the filters")));
+    return;
+  }
   wait.remove();
   const problem = alertBox("history-error");
   const form = h(
@@ -80,6 +88,8 @@ export async function transactionsView({ root, query }: Screen): Promise<void> {
     const from = String(data.get("from") ?? "");
     const to = String(data.get("to") ?? "");
     if (from && to && from > to) return say(problem, "The “Created from” date is after the “Created to” date. Swap them.");
+    const groupId = String(data.get("group_id") ?? "").trim();
+    if (groupId && !/^[A-Za-z0-9_-]{1,20}$/.test(groupId)) return say(problem, "A group ID is letters and digits only, like 230001.");
     const params = new URLSearchParams();
     for (const [k, v] of data.entries()) if (String(v).trim()) params.set(k, String(v).trim());
     go(`/transactions${params.toString() ? `?${params}` : ""}`);
