@@ -53,6 +53,11 @@ class ReadModelStore(Protocol):
         """Each (scope, day)'s counts in its scope's summary, recounted from that day's transactions."""
         ...
 
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
+        """Transactions recorded before their group was known (no broker): given the group's broker
+        and name now; answers them as they are after the change."""
+        ...
+
     async def summarize_groups(self, group_ids: list[str]) -> None:
         """Each group's entry in its broker's book summary (moved when the broker changed)."""
         ...
@@ -267,6 +272,17 @@ class MongoReadModels(MongoStore):
 
     async def groups_by_id(self, group_ids: list[str]) -> dict[str, Doc]:
         return {d["_id"]: d for d in await self.book.find({"_id": {"$in": group_ids}}).to_list()}
+
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
+        wanted = {"group_id": {"$in": sorted(groups)}, "broker_id": None}
+        orphans = await self.transactions.find(wanted).hint(HISTORY_INDEXES["group"]).to_list()
+        adopted = []
+        for doc in orphans:
+            group = groups[doc["group_id"]]
+            change = {"broker_id": group.get("broker_id"), "group_name": doc.get("group_name") or group.get("name")}
+            await self.transactions.update_one({"_id": doc["_id"], "broker_id": None}, {"$set": change})
+            adopted.append(doc | change)
+        return adopted
 
     async def book_entries(self, scope: Scope) -> dict[str, Doc]:
         if scope.kind == "group":

@@ -49,6 +49,13 @@ async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
     await deps.models.set_groups([(e.group_id, domain.group_document(e)) for e in events])
     await deps.models.merge_group_details([(e.group_id, *group_page.registered(e)) for e in events])
     await deps.models.summarize_groups(sorted({e.group_id for e in events}))
+    # A Mass Enrollment submission projected before its group (a replay runs both at once) had no
+    # broker to be seen by: it takes the group's now, and its broker's counts are recounted.
+    adopted = await deps.models.adopt_transactions(await deps.models.groups_by_id(sorted({e.group_id for e in events})))
+    if adopted:
+        await deps.models.recount_transactions(
+            {(scope, history.day_of(doc["created_at"])) for doc in adopted for scope in history.scopes_of(doc)}
+        )
 
 
 async def project_group_information(deps: Deps, events: list[GroupInformationUpdated]) -> None:

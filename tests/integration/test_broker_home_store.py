@@ -167,3 +167,15 @@ async def test_every_query_reads_an_index_that_leads_with_the_tenant(stores, cap
             print(f"\n{name}: {json.dumps(plan['queryPlanner']['winningPlan'], default=str)}")
         scan = ixscan(plan)
         assert next(iter(scan["keyPattern"])) == leading, name
+
+
+async def test_a_submission_before_its_group_is_adopted_on_the_real_server(stores):
+    """The replay order in which a Mass Enrollment submission comes before its group: once the group
+    arrives the broker sees it, on the real server as in the in-memory store."""
+    for deps in stores:
+        await use_cases.project_lifecycle(deps, [SUBMITTED])
+        assert (await use_cases.transaction_history(deps, SCOPES[0], HistoryQuery(), 1, 25))["total"] == 0
+        await use_cases.project_groups(deps, [registered(SUBMITTED.group_id, "Late Arrival Co", date(2027, 1, 1))])
+        mine = await use_cases.transaction_history(deps, SCOPES[0], HistoryQuery(), 1, 25)
+        assert [(t["transaction_id"], t["group_name"]) for t in mine["items"]] == [("ME-ABCD-EF12", "Late Arrival Co")]
+        assert mine["total"] == 1

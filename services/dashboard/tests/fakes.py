@@ -187,6 +187,16 @@ class InMemoryReadModels:
         )
         return found[(page - 1) * page_size : page * page_size], len(found)
 
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
+        adopted = []
+        for transaction_id, doc in self.transactions.items():
+            if doc["group_id"] in groups and doc.get("broker_id") is None:
+                group = groups[doc["group_id"]]
+                doc["broker_id"] = group.get("broker_id")
+                doc["group_name"] = doc.get("group_name") or group.get("name")
+                adopted.append({"_id": transaction_id, **doc})
+        return adopted
+
     async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
         return [
             {"_id": t, **d}

@@ -392,3 +392,18 @@ async def test_a_broker_filtering_by_a_group_sees_only_the_transactions_made_und
         deps, BROKER2, HistoryQuery(group_id="230001", status="Completed"), 1, 25
     )
     assert filtered["items"] == [] and filtered["total"] == 0
+
+
+async def test_a_submission_projected_before_its_group_is_seen_by_the_broker_once_the_group_arrives(dashboard):
+    """In a replay the lifecycle and the groups are read at once: a Mass Enrollment submission may
+    come before its group, with no broker to be seen by (found by review: it stayed unseen)."""
+    br, deps = dashboard
+    submitted = lifecycle(ApplicationSubmitted, 4, 2, confirmation_id="ME-ABCD-EF12", member=MEMBER)
+    await br.publish(submitted, topic="enrollment.application-lifecycle.v1")
+    assert (await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25))["total"] == 0
+
+    await br.publish(registered(submitted.group_id, "Late Arrival Co", date(2027, 1, 1)), topic=GROUPS)
+    mine = await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25)
+    assert [(t["transaction_id"], t["group_name"]) for t in mine["items"]] == [("ME-ABCD-EF12", "Late Arrival Co")]
+    assert mine["total"] == 1 and mine["facets"]["type"] == {"Mass Enrollment": 1}
+    assert (await use_cases.transaction_history(deps, BROKER2, HistoryQuery(), 1, 25))["total"] == 0
