@@ -15,7 +15,7 @@ from .adapters import MongoReadModels
 from .api import routes
 from .settings import DashboardSettings as Settings
 from .subscribers import PUBLICATIONS, SUBSCRIPTIONS
-from .use_cases import Deps
+from .use_cases import Deps, business_today
 
 NAME = "dashboard"
 
@@ -31,7 +31,7 @@ async def health(deps: Deps) -> dict:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    deps = Deps()
+    deps = Deps(today=business_today(settings.business_time_zone))
     router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps))
     return create_service_app(parts, health=partial(health, deps))

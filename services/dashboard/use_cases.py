@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.contracts.applications import (
     ApplicationLifecycleEvent,
@@ -39,6 +40,13 @@ class Deps:
     outlet: Outlet | None = None
     # Today, for what depends on the date (a group's status, the renewal months): tests fix it.
     today: Callable[[], date] = lambda: datetime.now(UTC).date()
+
+
+def business_today(time_zone: str) -> Callable[[], date]:
+    """Today in the business's time zone (a setting): the renewal months and the 90-day rule turn
+    over at its midnight, not at UTC's (late afternoon in California)."""
+    zone = ZoneInfo(time_zone)
+    return lambda: datetime.now(zone).date()
 
 
 # --- projections ---------------------------------------------------------------

@@ -407,3 +407,13 @@ async def test_a_submission_projected_before_its_group_is_seen_by_the_broker_onc
     assert [(t["transaction_id"], t["group_name"]) for t in mine["items"]] == [("ME-ABCD-EF12", "Late Arrival Co")]
     assert mine["total"] == 1 and mine["facets"]["type"] == {"Mass Enrollment": 1}
     assert (await use_cases.transaction_history(deps, BROKER2, HistoryQuery(), 1, 25))["total"] == 0
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_today_is_the_business_days_date_not_utcs(zone):
+    from zoneinfo import ZoneInfo
+
+    from services.dashboard.app import create_app
+
+    app = create_app(DashboardSettings(app_env="test", business_time_zone=zone))
+    assert app.state.deps.today() == datetime.now(ZoneInfo(zone)).date()  # 14 and -11 hours from UTC differ by a day
