@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 
 from gridfs import AsyncGridFSBucket
@@ -11,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from .outbox import entry
 from .revisions import Rows
 
 T = TypeVar("T")
@@ -184,3 +186,40 @@ class FileBucket:
             await stream.abort()
             raise
         await stream.close()
+
+
+class OutboxInDocuments:
+    """The outbox kept in the aggregate's own document (``outbox``, with
+    ``outbox_since`` set — and indexed — while anything waits), so the events
+    are written in the same version-checked write as the change they announce;
+    the storage side of ``shared.outbox.Relay``. A store sets
+    ``_outbox_collection`` and calls :func:`with_outbox` in its rewrite."""
+
+    _outbox_collection: AsyncCollection
+
+    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
+        found = self._outbox_collection.find({"outbox_since": {"$lte": older_than}}, {"_id": 1})
+        return [d["_id"] async for d in found]
+
+    async def outbox(self, doc_id: str) -> list[dict[str, Any]]:
+        doc = await self._outbox_collection.find_one({"_id": doc_id}, {"outbox": 1})
+        return (doc or {}).get("outbox", [])
+
+    async def clear_outbox(self, doc_id: str, event_ids: set[str]) -> None:
+        def cleared(current: dict[str, Any] | None) -> dict[str, Any] | None:
+            if current is None or not current.get("outbox"):
+                return None
+            doc = {k: v for k, v in current.items() if k not in ("_id", "version", "outbox_since")}
+            doc["outbox"] = [e for e in current["outbox"] if e["event_id"] not in event_ids]
+            if doc["outbox"]:
+                doc["outbox_since"] = current["outbox_since"]  # written meanwhile: still waiting
+            return doc
+
+        await rewrite(self._outbox_collection, doc_id, cleared)
+
+
+def with_outbox(doc: dict[str, Any], kept: dict[str, Any], events: list[Any]) -> dict[str, Any]:
+    """``doc`` (the next state of ``kept``) with ``events`` added to the outbox ``kept`` had."""
+    doc["outbox"] = [*kept.get("outbox", []), *(entry(e) for e in events)]
+    doc.setdefault("outbox_since", events[0].occurred_at)
+    return doc

@@ -13,8 +13,7 @@ from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.applications import is_application_id, upload_of
-from shared.mongo import FileBucket, MongoStore, find_row, rewrite, set_by_id
-from shared.outbox import entry
+from shared.mongo import FileBucket, MongoStore, OutboxInDocuments, find_row, rewrite, set_by_id, with_outbox
 
 from .domain import Row, UploadApplications
 
@@ -56,7 +55,7 @@ class ApplicationStore(Protocol):
     async def read_agreement(self, application_id: str) -> bytes | None: ...
 
 
-class MongoApplicationStore(MongoStore):
+class MongoApplicationStore(OutboxInDocuments, MongoStore):
     """Applications grouped by the upload they came from: one document per
     upload (250 applications at most) holding each application by id, and
     the events its last changes emitted, until the relay has published them.
@@ -76,7 +75,7 @@ class MongoApplicationStore(MongoStore):
 
     def __init__(self, db: AsyncDatabase) -> None:
         super().__init__(db)
-        self._uploads = db["upload_applications"]
+        self._uploads = self._outbox_collection = db["upload_applications"]
         self._expiries = db["saved_expiries"]
         self.agreements = FileBucket(db, "arbitration_agreements")
 
@@ -113,32 +112,10 @@ class MongoApplicationStore(MongoStore):
             doc["rows"] = aggregate.rows
             if aggregate.withdrawn_by is not None:
                 doc["withdrawn_by"] = aggregate.withdrawn_by
-            if aggregate.events:
-                doc["outbox"] = [*kept.get("outbox", []), *(entry(e) for e in aggregate.events)]
-                doc.setdefault("outbox_since", aggregate.events[0].occurred_at)
-            return doc
+            return with_outbox(doc, kept, aggregate.events) if aggregate.events else doc
 
         await rewrite(self._uploads, upload_id, changed)
         return outcome[0]
-
-    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
-        return [d["_id"] async for d in self._uploads.find({"outbox_since": {"$lte": older_than}}, {"_id": 1})]
-
-    async def outbox(self, upload_id: str) -> list[dict[str, Any]]:
-        doc = await self._uploads.find_one({"_id": upload_id}, {"outbox": 1})
-        return (doc or {}).get("outbox", [])
-
-    async def clear_outbox(self, upload_id: str, event_ids: set[str]) -> None:
-        def cleared(current: dict[str, Any] | None) -> dict[str, Any] | None:
-            if current is None or not current.get("outbox"):
-                return None
-            doc = {k: v for k, v in current.items() if k not in ("_id", "version", "outbox_since")}
-            doc["outbox"] = [e for e in current["outbox"] if e["event_id"] not in event_ids]
-            if doc["outbox"]:
-                doc["outbox_since"] = current["outbox_since"]  # written meanwhile: still waiting
-            return doc
-
-        await rewrite(self._uploads, upload_id, cleared)
 
     async def note_expiry(self, application_id: str, expires_at: datetime) -> None:
         await set_by_id(self._expiries, [(application_id, {"expires_at": expires_at})])

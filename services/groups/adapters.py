@@ -10,8 +10,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.mongo import MongoStore, rewrite
-from shared.outbox import entry
+from shared.mongo import MongoStore, OutboxInDocuments, rewrite, with_outbox
 
 from .domain import Group, Record
 
@@ -34,7 +33,7 @@ class GroupStore(Protocol):
     async def clear_outbox(self, group_id: str, event_ids: set[str]) -> None: ...
 
 
-class MongoGroupStore(MongoStore):
+class MongoGroupStore(OutboxInDocuments, MongoStore):
     """One document per group: ``{_id: group id, record: {...the group, its
     version}, maintained: [fields the group changed itself], version: the
     document's (the write check), outbox: [entry], outbox_since}``;
@@ -45,7 +44,7 @@ class MongoGroupStore(MongoStore):
 
     def __init__(self, db: AsyncDatabase) -> None:
         super().__init__(db)
-        self._groups = db["groups"]
+        self._groups = self._outbox_collection = db["groups"]
 
     async def get(self, group_id: str) -> Record | None:
         doc = await self._groups.find_one({"_id": group_id}, {"record": 1})
@@ -62,28 +61,7 @@ class MongoGroupStore(MongoStore):
             kept = current or {"outbox": []}
             doc = {k: v for k, v in kept.items() if k not in ("_id", "version")}
             doc |= {"record": group.record, "maintained": group.maintained}
-            doc["outbox"] = [*kept.get("outbox", []), *(entry(e) for e in group.events)]
-            doc.setdefault("outbox_since", group.events[0].occurred_at)
-            return doc
+            return with_outbox(doc, kept, group.events)
 
         await rewrite(self._groups, group_id, changed)
         return outcome[0]
-
-    async def outboxes_waiting(self, older_than: datetime) -> list[str]:
-        return [d["_id"] async for d in self._groups.find({"outbox_since": {"$lte": older_than}}, {"_id": 1})]
-
-    async def outbox(self, group_id: str) -> list[dict[str, Any]]:
-        doc = await self._groups.find_one({"_id": group_id}, {"outbox": 1})
-        return (doc or {}).get("outbox", [])
-
-    async def clear_outbox(self, group_id: str, event_ids: set[str]) -> None:
-        def cleared(current: dict[str, Any] | None) -> dict[str, Any] | None:
-            if current is None or not current.get("outbox"):
-                return None
-            doc = {k: v for k, v in current.items() if k not in ("_id", "version", "outbox_since")}
-            doc["outbox"] = [e for e in current["outbox"] if e["event_id"] not in event_ids]
-            if doc["outbox"]:
-                doc["outbox_since"] = current["outbox_since"]  # written meanwhile: still waiting
-            return doc
-
-        await rewrite(self._groups, group_id, cleared)
