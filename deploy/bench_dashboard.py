@@ -126,7 +126,13 @@ async def projected(client: httpx.AsyncClient, groups: int, recorded: int, timeo
 
 
 async def measure(
-    gateway: str, groups: int = 10_000, count: int = 200_000, bootstrap: str = "", prefix: str = ""
+    gateway: str,
+    groups: int = 10_000,
+    count: int = 200_000,
+    bootstrap: str = "",
+    prefix: str = "",
+    mongo_uri: str = "",
+    database: str = "dashboard",
 ) -> dict:
     today = date.today()
     book_ = book(groups, today)
@@ -167,7 +173,9 @@ async def measure(
                     timings[name].append(time.monotonic() - started)
 
         await asyncio.gather(*(reader() for _ in range(READERS)))
+    plans = await query_plans(mongo_uri, database) if mongo_uri else []
     return {
+        "plans": plans,
         "groups": groups,
         "transactions": count,
         "broker1_groups": mine_groups,
@@ -180,6 +188,50 @@ async def measure(
     }
 
 
+async def query_plans(mongo_uri: str, database: str) -> list[tuple[str, str, int, int, int]]:
+    """How the database answers each read of the measured pages, at the benchmark's size: the index,
+    keys and documents examined, documents returned (SecantusDB's explain with execution stats)."""
+    from services.dashboard import history
+    from services.dashboard.adapters import MongoReadModels
+    from services.dashboard.book import Scope
+    from shared.mongo import make_client
+
+    client = make_client(mongo_uri)
+    try:
+        models = MongoReadModels(client[database])
+        broker = Scope("broker", BIG_BROKER)
+        query = history.HistoryQuery(type="Quote", status="Completed")
+        window = history.plan(await models.transaction_months(broker.key), query, 3, 25).window
+        newest = history.plan(await models.transaction_months(broker.key), history.HistoryQuery(), 1, 10).window
+        cursors = {
+            "book version (every book, renewals request)": models.versions.find({"_id": f"book:{BIG_BROKER}"}),
+            "book summary (when the version moved)": models.book_summaries.find({"_id": BIG_BROKER}),
+            "history month summaries (every history request)": models.months.find({"scope": broker.key}),
+            "history page 3, Quote + Completed (its window of days)": models.window_cursor(broker, window),
+            "recent transactions (the newest days)": models.window_cursor(broker, newest),
+        }
+        found = []
+        for name, cursor in cursors.items():
+            plan = await cursor.explain()
+            stage = plan["queryPlanner"]["winningPlan"]
+            while stage.get("stage") not in ("IXSCAN", "COLLSCAN", None) and "inputStage" in stage:
+                stage = stage["inputStage"]
+            stats = plan.get("executionStats", {})
+            index = stage.get("indexName") or stage.get("stage", "?")
+            found.append(
+                (
+                    name,
+                    index,
+                    stats.get("totalKeysExamined", -1),
+                    stats.get("totalDocsExamined", -1),
+                    stats.get("nReturned", -1),
+                )
+            )
+        return found
+    finally:
+        await client.close()
+
+
 def report(result: dict) -> None:
     print(
         f"\nBroker dashboard at scale: {result['groups']:,} groups and {result['transactions']:,} transactions "
@@ -190,3 +242,7 @@ def report(result: dict) -> None:
     for name, (p50, p95, n) in result["queries"].items():
         verdict = "met" if p95 <= 0.1 else "NOT met"
         print(f"  {name:<40} p50 {p50 * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  ({n} calls; p95 ≤ 100 ms: {verdict})")
+    if result.get("plans"):
+        print("query plans (index, keys examined, documents examined, returned):")
+        for name, index, keys, docs, returned in result["plans"]:
+            print(f"  {name:<56} {index:<22} keys {keys:>6}  docs {docs:>6}  returned {returned:>5}")

@@ -247,7 +247,7 @@ async def correlation() -> str:
     return correlation_id.get() or new_id()
 
 
-def deps_of(request: Request) -> Any:
+async def deps_of(request: Request) -> Any:
     """The service's use-case dependencies (``Service.deps``), for its routes."""
     return request.app.state.deps
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from faststream.kafka import KafkaBroker
@@ -179,10 +180,11 @@ PLANS = [
 ]
 
 
-def group_details(group: GroupRegistered) -> dict:
+def group_details(group: GroupRegistered, enrolled: int = 0) -> dict:
     """The rest of a demo group's record: addresses, contacts, phone, e-mail,
-    current plans and size, deterministic for its id (fictional 555-01xx
-    numbers, example.com addresses)."""
+    current plans (its ``enrolled`` members shared among them, so the plans add
+    up to the enrolled count the group page shows) and size, deterministic for
+    its id (fictional 555-01xx numbers, example.com addresses)."""
     rng = random.Random(int(group.group_id))
     city, state, zip_prefix, area = rng.choice(PLACES_OF_REGION.get(group.region, PLACES_OF_REGION["CA"]))
     domain = "".join(c for c in group.name.lower() if c.isalnum()) + ".example.com"
@@ -207,9 +209,9 @@ def group_details(group: GroupRegistered) -> dict:
             plan_id=f"{group.region}-{PLANS[t][0][:3].upper()}-{t + 1}",
             name=f"KP {group.region} {PLANS[t][1]}",
             metal_tier=PLANS[t][0],
-            members=size // len(tiers),
+            members=enrolled // len(tiers) + (1 if i < enrolled % len(tiers) else 0),
         )
-        for t in tiers
+        for i, t in enumerate(tiers)
     ]
     street = f"{rng.randint(100, 9800)} {rng.choice(STREETS)}"
     return {
@@ -223,11 +225,13 @@ def group_details(group: GroupRegistered) -> dict:
     }
 
 
-def registration(group: GroupRegistered) -> RegisterGroup:
+def registration(group: GroupRegistered, enrolled: int = 0) -> RegisterGroup:
     """The demo group as the insurer's feed registers it with the groups service (a deterministic id)."""
     facts = group.model_dump(exclude={"event_id", "type", "schema_version", "occurred_at", "correlation_id", "version"})
     return RegisterGroup(
-        **(facts | group_details(group)), event_id=f"demo:register:{group.group_id}", correlation_id="demo-seed"
+        **(facts | group_details(group, enrolled)),
+        event_id=f"demo:register:{group.group_id}",
+        correlation_id="demo-seed",
     )
 
 
@@ -240,8 +244,11 @@ async def publish_reference(bootstrap: str, topic_prefix: str, pii_key: str, tod
     broker = KafkaBroker(bootstrap, acks="all")
     await broker.connect()
     try:
+        enrolled = Counter(m.group_id for m in members)
         for group in groups:
-            await broker.publish(registration(group), topics.register_group, key=group.group_id.encode())
+            await broker.publish(
+                registration(group, enrolled[group.group_id]), topics.register_group, key=group.group_id.encode()
+            )
         for member in members:
             await broker.publish(member, topics.member_enrolled, key=member.group_id.encode())
     finally:

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from datetime import date
 
-from deploy.local.demo import ADMIN1_GROUP, ADMIN2_GROUP, demo_book
+from deploy.local.demo import ADMIN1_GROUP, ADMIN2_GROUP, demo_book, registration
 from deploy.local.servers import ROOT
 from deploy.local.stack import wants_demo_data
 
@@ -48,6 +48,10 @@ def test_demo_book_of_business():
     assert any((today - g.acquired_on).days > 90 for g in groups)
     enrolled = {m.group_id for m in members}
     assert enrolled == set(by_id)
+    # A group's current plans hold its enrolled members, no more, no fewer (the group page shows both).
+    for group in groups:
+        count = sum(1 for m in members if m.group_id == group.group_id)
+        assert sum(p.members for p in registration(group, count).current_plans) == count
     assert all(len(m.ssn_hash) == 64 and m.ssn_hash not in ("", m.ssn_last4) for m in members)
 
 
@@ -75,7 +79,8 @@ def test_asyncapi_document_lists_every_subscription_and_publication():
         "dashboard.transactions",
         "groups.register",
     }
-    assert len(channels) - len(subscriptions) == 9  # one publisher per produced topic
+    assert len(channels) - len(subscriptions) == 10  # one publisher per produced topic
+    assert "transactions.transaction-recorded.v1:Publisher" in channels  # the transactions service's
 
 
 def test_services_refuse_to_start_in_production_with_the_demo_encryption_key():

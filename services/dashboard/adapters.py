@@ -4,19 +4,23 @@ in-memory fake for unit tests is in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.applications import is_application_id, upload_of
-from shared.mongo import DUPLICATE_KEY, MongoStore, find_row, insert_new, rewrite, set_by_id, update_rows
+from shared.contracts.transactions import TRANSACTION_STATUSES, TRANSACTION_TYPES
+from shared.mongo import MongoStore, find_row, insert_new, rewrite, set_by_id, update_rows
 from shared.revisions import Rows, apply_revisions
 
 from . import book, group_page, history
@@ -45,17 +49,14 @@ class ReadModelStore(Protocol):
         ...
 
     async def keep_saved(self, saved: Pairs, gone: list[str]) -> None: ...
-    async def set_transactions(self, transactions: Pairs) -> None:
-        """Transactions by id; one held at the same or a newer revision is left as it was."""
+    async def record_transactions(self, transactions: Pairs) -> None:
+        """Transactions by id (one held at the same or a newer revision is left as it was) and, in the
+        same multi-document transaction, the monthly counts of every scope they are seen in."""
         ...
 
-    async def recount_transactions(self, days: set[tuple[str, str]]) -> None:
-        """Each (scope, day)'s counts in its scope's summary, recounted from that day's transactions."""
-        ...
-
-    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> None:
         """Transactions recorded before their group was known (no broker): given the group's broker
-        and name now; answers them as they are after the change."""
+        and name now, and counted in that broker's history."""
         ...
 
     async def summarize_groups(self, group_ids: list[str]) -> None:
@@ -100,7 +101,10 @@ class ReadModelStore(Protocol):
         """The scope's groups as summary entries (with their broker), by group id."""
         ...
 
-    async def transaction_days(self, scope_key: str) -> history.Days: ...
+    async def transaction_months(self, scope_key: str) -> list[history.Summary]:
+        """The scope's monthly summaries of its transactions."""
+        ...
+
     async def transactions_window(
         self, scope: Scope, query: history.HistoryQuery, window: history.Window, limit: int
     ) -> list[Doc]:
@@ -114,11 +118,20 @@ class ReadModelStore(Protocol):
     async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]: ...
 
 
-# The transaction history's index for each kind of scope: the scope leads, then the day.
+# The transaction history's index for each kind of scope: the scope leads, then the business day
+# (a window of days is a range on it; a group's own list also sorts on created_at).
 HISTORY_INDEXES: dict[str, list[tuple[str, int]]] = {
-    "group": [("group_id", 1), ("created_at", -1)],
-    "broker": [("broker_id", 1), ("created_at", -1), ("_id", -1)],
-    "all": [("created_at", -1), ("_id", -1)],
+    "group": [("group_id", 1), ("day", 1), ("created_at", -1)],
+    "broker": [("broker_id", 1), ("day", 1)],
+    "all": [("day", 1)],
+}
+# A page filtered by type or status, read one (type, status) at a time: SecantusDB 0.7 uses an index
+# only for equalities on its leading keys and a range on the next ($in, or a range before an
+# equality, is a collection scan), so the filter's values lead and the day comes last. A group's
+# few transactions are read by day alone.
+FACET_INDEXES: dict[str, list[tuple[str, int]]] = {
+    "broker": [("broker_id", 1), ("type", 1), ("status", 1), ("day", 1)],
+    "all": [("type", 1), ("status", 1), ("day", 1)],
 }
 
 
@@ -131,8 +144,9 @@ class MongoReadModels(MongoStore):
         "enrolled_members": [[("group_id", 1), ("sort_key", 1)]],
         "uploads": [[("group_id", 1), ("accepted_at", -1)]],
         "saved_applications": [[("group_id", 1), ("upload_id", 1), ("row_number", 1)]],
-        "transactions": list(HISTORY_INDEXES.values()),
+        "transactions": [*HISTORY_INDEXES.values(), *FACET_INDEXES.values()],
         "audit": [[("group_id", 1), ("at", -1)], [("at", -1)]],
+        "transaction_months": [[("scope", 1), ("month", 1)]],
     }
 
     def __init__(self, db: AsyncDatabase) -> None:
@@ -149,8 +163,12 @@ class MongoReadModels(MongoStore):
         self.transactions = db["transactions"]
         # One document per broker: each group of their book as a small entry (book.summary_entry).
         self.book_summaries = db["book_summaries"]
-        # One document per scope (all, broker:<id>, group:<id>): each day's counts of its transactions.
-        self.transaction_summaries = db["transaction_summaries"]
+        # One document per scope (all, broker:<id>, group:<id>) and month: the counts of its transactions
+        # by (type, status, creator) for the month and each day (history.count_changes).
+        self.months = db["transaction_months"]
+        # A number per cached thing (a broker's book, all the books), raised after each change of it.
+        self.versions = db["versions"]
+        self._cache: dict[str, tuple[int, Any]] = {}
         # Who did what and when (uploads and the actions on applications), for KP reviewers.
         self.audit = db["audit"]
 
@@ -189,57 +207,114 @@ class MongoReadModels(MongoStore):
         if gone:
             await self.saved.delete_many({"_id": {"$in": gone}})
 
-    async def set_transactions(self, transactions: Pairs) -> None:
-        if not transactions:
-            return
-        try:
-            await self.transactions.bulk_write(
-                [
-                    UpdateOne({"_id": _id, "revision": {"$not": {"$gte": doc["revision"]}}}, {"$set": doc}, upsert=True)
-                    for _id, doc in transactions
-                ],
-                ordered=False,
+    async def record_transactions(self, transactions: Pairs) -> None:
+        def newer(before: Doc | None, fields: Doc) -> bool:
+            return before is None or before.get("revision", 0) < fields["revision"]
+
+        await self._rewrite_transactions(transactions, newer)
+
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> None:
+        wanted = {"group_id": {"$in": sorted(groups)}, "broker_id": None}
+        orphans = await self.transactions.find(wanted, {"group_id": 1, "group_name": 1}).to_list()
+        changes = [
+            (
+                doc["_id"],
+                {
+                    "broker_id": groups[doc["group_id"]].get("broker_id"),
+                    "group_name": doc.get("group_name") or groups[doc["group_id"]].get("name"),
+                },
             )
-        except BulkWriteError as exc:  # held at this or a newer revision already: left as it is
-            if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
-                raise
+            for doc in orphans
+        ]
+        await self._rewrite_transactions(changes, lambda before, _: before is not None and not before.get("broker_id"))
 
-    async def recount_transactions(self, days: set[tuple[str, str]]) -> None:
-        for scope_key, day in sorted(days):
-            # The key as scopes_of made it (not the HTTP parser: an id it would refuse must not fail the batch).
-            kind, _, scope_id = scope_key.partition(":")
-            scope = Scope(kind, scope_id) if scope_id else Scope(kind)
-            counts = history.day_counts(await self.day_cursor(scope, day).to_list())
-            change = {"$set": {f"days.{day}": counts}} if counts else {"$unset": {f"days.{day}": ""}}
-            await self.transaction_summaries.update_one({"_id": scope_key}, change, upsert=True)
+    async def _rewrite_transactions(self, changes: Pairs, accept: Callable[[Doc | None, Doc], bool]) -> None:
+        """The changes ``accept`` takes (given each transaction as it is) and the monthly counts they
+        move, as one multi-document transaction: a redelivered batch finds its transactions as it
+        left them and changes nothing; two writers of one summary conflict and the driver retries."""
+        if not changes:
+            return
 
-    async def transaction_days(self, scope_key: str) -> history.Days:
-        found = await self.transaction_summaries.find_one({"_id": scope_key})
-        return (found or {}).get("days", {})
+        async def write(session: AsyncClientSession) -> None:
+            ids = sorted({i for i, _ in changes})
+            found = self.transactions.find({"_id": {"$in": ids}}, session=session)
+            before = {d["_id"]: d for d in await found.to_list()}
+            after: dict[str, Doc] = {}
+            for _id, fields in changes:
+                current = after.get(_id, before.get(_id))
+                if accept(current, fields):
+                    after[_id] = (current or {"_id": _id}) | fields
+            if not after:
+                return
+            await self.transactions.bulk_write(
+                [UpdateOne({"_id": _id}, {"$set": _without_id(doc)}, upsert=True) for _id, doc in after.items()],
+                ordered=False,
+                session=session,
+            )
+            updates = history.count_changes([(before.get(_id), doc) for _id, doc in after.items()])
+            if updates:
+                await self.months.bulk_write(
+                    [UpdateOne({"_id": sid}, update, upsert=True) for sid, update in updates.items()],
+                    ordered=False,
+                    session=session,
+                )
+                scopes = sorted({update["$set"]["scope"] for update in updates.values()})
+                await self.versions.bulk_write(
+                    [UpdateOne({"_id": f"history:{scope}"}, {"$inc": {"v": 1}}, upsert=True) for scope in scopes],
+                    ordered=False,
+                    session=session,
+                )
+
+        async with self.db.client.start_session() as session:
+            await session.with_transaction(write)
+
+    async def transaction_months(self, scope_key: str) -> list[history.Summary]:
+        # Kept between requests until the scope's version moves (raised in the write's transaction).
+        return await self._cached(f"history:{scope_key}", lambda: self.months.find({"scope": scope_key}).to_list())
+
+    async def _cached(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``load`` reads, read again only when the number in ``versions`` under ``key`` moved."""
+        found = await self.versions.find_one({"_id": key})
+        version = (found or {}).get("v", 0)
+        held = self._cache.get(key)
+        if held is not None and held[0] == version:
+            return held[1]
+        value = await load()
+        self._cache[key] = (version, value)
+        return value
 
     async def transactions_window(
         self, scope: Scope, query: history.HistoryQuery, window: history.Window, limit: int
     ) -> list[Doc]:
-        return await self.history_cursor(scope, query, window).limit(limit).to_list()
+        cursors = self.window_cursors(scope, query, window)
+        found = await asyncio.gather(*(cursor.to_list() for cursor in cursors))
+        return history.window_page([d for docs in found for d in docs], query, window, limit)
 
     async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
-        wanted = {"group_id": group_id, "broker_id": broker_id}
-        return await self.transactions.find(wanted).hint(HISTORY_INDEXES["group"]).to_list()
+        return await self.transactions.find({"group_id": group_id, "broker_id": broker_id}).to_list()
 
-    def history_cursor(self, scope: Scope, query: history.HistoryQuery, window: history.Window) -> AsyncCursor:
-        """A history page's query: the scope's transactions of the window's days, newest first."""
-        wanted = _scope_filter(scope) | _created_within(window) | query.column_filters()
-        if query.group_id:
-            wanted["group_id"] = query.group_id
-        # Hinted: SecantusDB 0.7 scans the collection when the filter names a
-        # field its index lacks (type, status, creator), whatever the range.
-        cursor = self.transactions.find(wanted).hint(HISTORY_INDEXES[scope.kind])
-        return cursor.sort([("created_at", -1), ("_id", -1)]).skip(window.skip)
+    def window_cursors(self, scope: Scope, query: history.HistoryQuery, window: history.Window) -> list[AsyncCursor]:
+        """The reads of a page's window: by day alone, or one per (type, status) the filters allow
+        when they name a type or a status (at most four, each on an index's equalities and range)."""
+        filters = query.column_filters()
+        if scope.kind == "group" or not ({"type", "status"} & set(filters)):
+            return [self.window_cursor(scope, window)]
+        types = [filters["type"]] if "type" in filters else list(TRANSACTION_TYPES)
+        statuses = [filters["status"]] if "status" in filters else list(TRANSACTION_STATUSES)
+        return [
+            self.transactions.find(_scope_filter(scope) | {"type": kind, "status": status, "day": _days(window)})
+            for kind in types
+            for status in statuses
+        ]
 
-    def day_cursor(self, scope: Scope, day: str) -> AsyncCursor:
-        """One day of a scope's transactions, as a recount reads them."""
-        wanted = _scope_filter(scope) | _created_within(history.Window(day, day, 0))
-        return self.transactions.find(wanted, {"type": 1, "status": 1, "created_by": 1})
+    def window_cursor(self, scope: Scope, window: history.Window) -> AsyncCursor:
+        """The scope's transactions of the window's days: a range on the scope's index and nothing
+        else (SecantusDB 0.7 scans the collection when a query names a field its index lacks, and a
+        hint makes it read the whole index); the filters are applied to what it returns.
+
+        Up to the day after the newest, not "$lte" the newest: SecantusDB 0.7 takes "$lte" as "$lt"
+        on an index key followed by another (found by tests/integration/test_broker_home_store.py)."""
+        return self.transactions.find(_scope_filter(scope) | {"day": _days(window)})
 
     async def summarize_groups(self, group_ids: list[str]) -> None:
         # One write per broker per batch: each rewrites the broker's whole summary.
@@ -251,6 +326,10 @@ class MongoReadModels(MongoStore):
             if before and before != broker:
                 unsets.setdefault(before, {})[f"groups.{doc['_id']}"] = ""
             entry = book.summary_entry(doc)
+            if before == broker:
+                # Already in this summary: its enrolled count is summarize_counts' to write (this
+                # read of it may be older than the one that subscriber just wrote).
+                entry.pop("enrolled_count")
             sets.setdefault(broker, {}).update({f"groups.{doc['_id']}.{k}": v for k, v in entry.items()})
             if before != broker:
                 moved.append(UpdateOne({"_id": doc["_id"]}, {"$set": {"summary_broker": broker}}))
@@ -260,6 +339,7 @@ class MongoReadModels(MongoStore):
             await self.book_summaries.update_one({"_id": broker}, {"$set": fields}, upsert=True)
         if moved:
             await self.book.bulk_write(moved, ordered=False)
+        await self._changed_books(set(sets) | set(unsets))
 
     async def summarize_counts(self, group_ids: list[str]) -> None:
         sets: dict[str, Doc] = {}
@@ -269,31 +349,33 @@ class MongoReadModels(MongoStore):
             )
         for broker, fields in sets.items():
             await self.book_summaries.update_one({"_id": broker}, {"$set": fields})
+        await self._changed_books(set(sets))
 
     async def groups_by_id(self, group_ids: list[str]) -> dict[str, Doc]:
         return {d["_id"]: d for d in await self.book.find({"_id": {"$in": group_ids}}).to_list()}
-
-    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
-        wanted = {"group_id": {"$in": sorted(groups)}, "broker_id": None}
-        orphans = await self.transactions.find(wanted).hint(HISTORY_INDEXES["group"]).to_list()
-        adopted = []
-        for doc in orphans:
-            group = groups[doc["group_id"]]
-            change = {"broker_id": group.get("broker_id"), "group_name": doc.get("group_name") or group.get("name")}
-            await self.transactions.update_one({"_id": doc["_id"], "broker_id": None}, {"$set": change})
-            adopted.append(doc | change)
-        return adopted
 
     async def book_entries(self, scope: Scope) -> dict[str, Doc]:
         if scope.kind == "group":
             doc = await self.group(scope.id)
             return {doc["_id"]: book.summary_entry(doc) | {"broker_id": doc.get("broker_id")}} if doc else {}
-        summaries = (
-            await self.book_summaries.find({}).to_list()
-            if scope.kind == "all"
-            else [await self.book_summaries.find_one({"_id": scope.id}) or {"_id": scope.id}]
-        )
-        return {g: e | {"broker_id": s["_id"]} for s in summaries for g, e in s.get("groups", {}).items()}
+
+        # A broker's summary (2,000 groups: ~200 KB) is read again only when its version moved:
+        # the version is a tiny document, read by id on every request.
+        async def load() -> dict[str, Doc]:
+            summaries = (
+                await self.book_summaries.find({}).to_list()
+                if scope.kind == "all"
+                else [await self.book_summaries.find_one({"_id": scope.id}) or {"_id": scope.id}]
+            )
+            return {g: e | {"broker_id": s["_id"]} for s in summaries for g, e in s.get("groups", {}).items()}
+
+        return await self._cached(_book_key(scope.id if scope.kind == "broker" else None), load)
+
+    async def _changed_books(self, brokers: set[str]) -> None:
+        """After the summaries were written: the versions that tell readers to read them again."""
+        if brokers:
+            keys = [_book_key(b) for b in sorted(brokers)] + [_book_key(None)]
+            await self.versions.bulk_write([UpdateOne({"_id": k}, {"$inc": {"v": 1}}, upsert=True) for k in keys])
 
     async def add_audit(self, entries: Pairs) -> None:
         await insert_new(self.audit, [{"_id": entry_id, **entry} for entry_id, entry in entries])
@@ -367,10 +449,22 @@ class MongoReadModels(MongoStore):
         return await _page(self.saved, {"group_id": group_id}, [("upload_id", 1), ("row_number", 1)], page, page_size)
 
     async def transactions_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
-        return await _page(self.transactions, {"group_id": group_id}, [("created_at", -1)], page, page_size)
+        # Listed ones only (a cancelled transaction has no day): a range on the index's second key.
+        listed = {"group_id": group_id, "day": {"$gt": ""}}
+        return await _page(self.transactions, listed, [("created_at", -1)], page, page_size)
 
     async def group_count(self) -> int:
         return await self.book.count_documents({})
+
+
+def _days(window: history.Window) -> Doc:
+    """The window's days as a range: up to the day after the newest (see window_cursor)."""
+    after = (date.fromisoformat(window.first) + timedelta(days=1)).isoformat()
+    return {"$gte": window.last, "$lt": after}
+
+
+def _book_key(broker_id: str | None) -> str:
+    return f"book:{broker_id}" if broker_id is not None else "book:all"
 
 
 def _scope_filter(scope: Scope) -> Doc:
@@ -382,17 +476,12 @@ def _scope_filter(scope: Scope) -> Doc:
     return {}
 
 
-def _created_within(window: history.Window) -> Doc:
-    # Not "$gte": SecantusDB 0.7 takes it as "$gt" on a descending index key
-    # (a transaction made at midnight fell out of its day; found by
-    # tests/integration/test_broker_home_store.py). Times are kept to the
-    # millisecond, so "after a millisecond before" is the same range anywhere.
-    low, high = window.bounds()
-    return {"created_at": {"$gt": low - timedelta(milliseconds=1), "$lt": high}}
-
-
 async def _page(collection: AsyncCollection, query: Doc, sort: list, page: int, page_size: int) -> tuple[list, int]:
     """One page of a query's documents, with the total."""
     total = await collection.count_documents(query)
     cursor = collection.find(query).sort(sort).skip((page - 1) * page_size).limit(page_size)
     return await cursor.to_list(), total
+
+
+def _without_id(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k != "_id"}

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from shared.contracts.applications import STATUSES
-from shared.contracts.transactions import TransactionStatus, TransactionType
+from shared.contracts.transactions import ListedStatus, TransactionType
 from shared.service import deps_of
 
 from . import book, use_cases
@@ -142,7 +142,7 @@ async def transaction_history(
     deps: ServiceDeps,
     scope: ScopeParam,
     type: TransactionType | None = None,
-    status: TransactionStatus | None = None,
+    status: ListedStatus | None = None,
     group_id: Annotated[str | None, Query(max_length=64)] = None,
     created_by: Annotated[str | None, Query(max_length=100)] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,

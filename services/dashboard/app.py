@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -31,7 +32,8 @@ async def health(deps: Deps) -> dict:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    deps = Deps(today=business_today(settings.business_time_zone))
+    zone = ZoneInfo(settings.business_time_zone)
+    deps = Deps(today=business_today(zone), zone=zone)
     router, deps.outlet = kafka_router(settings, deps, SUBSCRIPTIONS, PUBLICATIONS)
     parts = Service(NAME, settings, deps, routes, router, partial(open_stores, deps))
     return create_service_app(parts, health=partial(health, deps))

@@ -4,7 +4,8 @@ sorts and facets, and the renewal months.
 
 The book is read from a summary document per broker (``book_summaries``:
 every group of the book as a small entry, kept by the projections), fetched
-by id: one read answers any filter, sort, page and the facets, where a query
+by id (and kept between requests until its version moves): one read answers
+any filter, sort, page and the facets, where a query
 over the groups sorted and counted by the database costs a scan of the
 broker's groups on SecantusDB (see ../shared/DESIGN.md). A group's status
 depends on today's date, so it is computed when read, never stored: it is
@@ -126,25 +127,6 @@ class BookQuery:
         if self.renewal_month is not None and not MONTH.fullmatch(self.renewal_month):
             raise BadInput("bad_renewal_month", "Give the renewal month as YYYY-MM, for example 2027-01.")
 
-    def searched(self, line: dict[str, Any], eligible_count: int) -> bool:
-        """The search box and the tab (what the facets count within)."""
-        if self.segment == "small_business" and eligible_count >= SMALL_BUSINESS_LIMIT:
-            return False
-        text = " ".join((self.q or "").casefold().split())
-        if not text:
-            return True
-        name = " ".join((line["name"] or "").casefold().split())
-        return line["group_id"].casefold().startswith(text) or name.startswith(text) or f" {text}" in f" {name}"
-
-    def filters(self, line: dict[str, Any]) -> dict[str, bool]:
-        """Each drop-down filter: whether the line passes it."""
-        return {
-            "region": self.region in (None, line["region"]),
-            "status": self.status in (None, line["status"]),
-            "size": self.size in (None, line["size"]),
-            "renewal_month": self.renewal_month in (None, (line["renewal_date"] or "")[:7]),
-        }
-
 
 def _sort_key(sort: str):
     field = sort.lstrip("-")
@@ -162,34 +144,75 @@ def sort_lines(lines: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     return sorted(lines, key=_sort_key(sort), reverse=sort.startswith("-"))
 
 
-def book_page(
-    entries: dict[str, dict[str, Any]], query: BookQuery, today: date, page: int, page_size: int
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Row:
+    """A line of the book with what its filters, search and sorts compare, worked out once."""
+
+    line: dict[str, Any]
+    eligible: int
+    name: str  # casefolded, single spaces
+    facets: tuple[str | None, str, str, str]  # region, status, size, renewal month
+
+
+@dataclass(frozen=True)
+class Book:
+    """A scope's groups as they stand on one day: every line (by name) and the renewing ones by
+    month. Built once per version of the scope's summary and day, then shared by the requests."""
+
+    rows: list[Row]
+    renewing: dict[str, list[dict[str, Any]]]
+
+
+def book_of(entries: dict[str, dict[str, Any]], today: date) -> Book:
+    rows = []
+    for group_id, entry in entries.items():
+        line = book_line(group_id, entry, today)
+        month = (line["renewal_date"] or "")[:7]
+        facets = (line["region"], line["status"], line["size"], month)
+        rows.append(Row(line, eligible(entry), " ".join((line["name"] or "").casefold().split()), facets))
+    rows.sort(key=lambda r: _sort_key("name")(r.line))
+    return Book(rows, _renewing(entries, today))
+
+
+FACET_NAMES = ("region", "status", "size", "renewal_month")
+
+
+def _found_by(text: str, row: Row) -> bool:
+    """The search box: a group ID's beginning, or a word's beginning in the name."""
+    return row.line["group_id"].casefold().startswith(text) or row.name.startswith(text) or f" {text}" in f" {row.name}"
+
+
+def book_page(found_book: Book, query: BookQuery, page: int, page_size: int) -> dict[str, Any]:
     """A page of the book as asked, its total, and the facets: for each drop-down,
     how many groups each value finds with the search, the tab and the other
     filters applied (so a count is what choosing that value would list)."""
-    facets: dict[str, dict[str, int]] = {"region": {}, "status": {}, "size": {}, "renewal_month": {}}
+    wanted = (query.region, query.status, query.size, query.renewal_month)
+    checks = [(i, value) for i, value in enumerate(wanted) if value is not None]
+    counts: list[dict[str, int]] = [{}, {}, {}, {}]
     found = []
-    for group_id, entry in entries.items():
-        line = book_line(group_id, entry, today)
-        if not query.searched(line, eligible(entry)):
+    text = " ".join((query.q or "").casefold().split())
+    for row in found_book.rows:
+        if query.segment == "small_business" and row.eligible >= SMALL_BUSINESS_LIMIT:
             continue
-        passes = query.filters(line)
-        month = (line["renewal_date"] or "")[:7]
-        values = {"region": line["region"], "status": line["status"], "size": line["size"], "renewal_month": month}
-        for facet, value in values.items():
-            if value and all(ok for other, ok in passes.items() if other != facet):
-                facets[facet][value] = facets[facet].get(value, 0) + 1
-        if all(passes.values()):
-            found.append(line)
-    ordered = sort_lines(found, query.sort)
+        if text and not _found_by(text, row):
+            continue
+        misses = [i for i, value in checks if row.facets[i] != value]
+        if len(misses) > 1:
+            continue
+        for i in range(4) if not misses else misses:
+            value = row.facets[i]
+            if value:
+                counts[i][value] = counts[i].get(value, 0) + 1
+        if not misses:
+            found.append(row.line)
+    ordered = found if query.sort == "name" else sort_lines(found, query.sort)
     start = (page - 1) * page_size
     return {
         "items": ordered[start : start + page_size],
         "total": len(ordered),
         "page": page,
         "page_size": page_size,
-        "facets": {k: dict(sorted(v.items())) for k, v in facets.items()},
+        "facets": {name: dict(sorted(counts[i].items())) for i, name in enumerate(FACET_NAMES)},
     }
 
 
@@ -223,7 +246,7 @@ def renewal_line(line: dict[str, Any]) -> dict[str, Any]:
     return {k: line[k] for k in ("group_id", "name", "region", "renewal_date", "enrolled_count")}
 
 
-def renewals(entries: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
+def renewals(found_book: Book) -> dict[str, Any]:
     """Review Your Renewals: six months from this one, each with its total and first four groups."""
     return {
         "months": [
@@ -233,21 +256,19 @@ def renewals(entries: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
                 "total": len(lines),
                 "groups": [renewal_line(line) for line in lines[:RENEWALS_SHOWN]],
             }
-            for month, lines in _renewing(entries, today).items()
+            for month, lines in found_book.renewing.items()
         ]
     }
 
 
-def renewal_month(
-    entries: dict[str, dict[str, Any]], month: str, today: date, page: int, page_size: int
-) -> dict[str, Any]:
+def renewal_month(found_book: Book, month: str, today: date, page: int, page_size: int) -> dict[str, Any]:
     """View More: all of one month's renewing groups, a page at a time."""
     if not MONTH.fullmatch(month) or month not in renewal_months(today):
         first, last = renewal_months(today)[0], renewal_months(today)[-1]
         raise BadInput(
             "month_not_listed", f"Renewals are listed for {first} to {last}: ask for one of those months (YYYY-MM)."
         )
-    lines = _renewing(entries, today)[month]
+    lines = found_book.renewing[month]
     start = (page - 1) * page_size
     return {
         "month": month,

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shared.contracts.applications import (
     ApplicationLifecycleEvent,
@@ -40,12 +39,16 @@ class Deps:
     outlet: Outlet | None = None
     # Today, for what depends on the date (a group's status, the renewal months): tests fix it.
     today: Callable[[], date] = lambda: datetime.now(UTC).date()
+    # The business's time zone: the day a transaction is counted on and found by in the history.
+    zone: tzinfo = UTC
+    # Each scope's book as worked out for a day, kept while its summary is the same object (the
+    # store hands out the same one until its version moves): (summary, day, book).
+    books: dict[str, tuple[Any, date, book.Book]] = field(default_factory=dict)
 
 
-def business_today(time_zone: str) -> Callable[[], date]:
+def business_today(zone: tzinfo) -> Callable[[], date]:
     """Today in the business's time zone (a setting): the renewal months and the 90-day rule turn
     over at its midnight, not at UTC's (late afternoon in California)."""
-    zone = ZoneInfo(time_zone)
     return lambda: datetime.now(zone).date()
 
 
@@ -58,12 +61,8 @@ async def project_groups(deps: Deps, events: list[GroupRegistered]) -> None:
     await deps.models.merge_group_details([(e.group_id, *group_page.registered(e)) for e in events])
     await deps.models.summarize_groups(sorted({e.group_id for e in events}))
     # A Mass Enrollment submission projected before its group (a replay runs both at once) had no
-    # broker to be seen by: it takes the group's now, and its broker's counts are recounted.
-    adopted = await deps.models.adopt_transactions(await deps.models.groups_by_id(sorted({e.group_id for e in events})))
-    if adopted:
-        await deps.models.recount_transactions(
-            {(scope, history.day_of(doc["created_at"])) for doc in adopted for scope in history.scopes_of(doc)}
-        )
+    # broker to be seen by: it takes the group's now, and is counted in its broker's history.
+    await deps.models.adopt_transactions(await deps.models.groups_by_id(sorted({e.group_id for e in events})))
 
 
 async def project_group_information(deps: Deps, events: list[GroupInformationUpdated]) -> None:
@@ -102,8 +101,8 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
     submitted = [e for e in events if isinstance(e, ApplicationSubmitted)]
     if submitted:
         groups = await deps.models.groups_by_id(sorted({e.group_id for e in submitted}))
-        await _record_transactions(
-            deps, [(e.confirmation_id, history.submitted_document(e, groups.get(e.group_id))) for e in submitted]
+        await deps.models.record_transactions(
+            [(e.confirmation_id, history.submitted_document(e, groups.get(e.group_id), deps.zone)) for e in submitted]
         )
     await deps.models.add_audit([domain.audit_entry(e) for e in events])
     await _announce(deps, changes)
@@ -111,14 +110,7 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
 
 async def project_transactions(deps: Deps, events: list[TransactionRecorded]) -> None:
     """Quotes, group enrollments and renewals enter the transaction history (a newer revision wins)."""
-    await _record_transactions(deps, [(e.transaction_id, history.recorded_document(e)) for e in events])
-
-
-async def _record_transactions(deps: Deps, transactions: list[tuple[str, dict[str, Any]]]) -> None:
-    """The transactions, then the daily counts of every scope they are seen in, recounted."""
-    await deps.models.set_transactions(transactions)
-    days = {(scope, history.day_of(doc["created_at"])) for _, doc in transactions for scope in history.scopes_of(doc)}
-    await deps.models.recount_transactions(days)
+    await deps.models.record_transactions([(e.transaction_id, history.recorded_document(e, deps.zone)) for e in events])
 
 
 async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:
@@ -211,25 +203,37 @@ async def transactions(deps: Deps, group_id: str, page: int, page_size: int) -> 
     return domain.paged([domain.transaction_view(d) for d in items], total, page, page_size)
 
 
+async def _book(deps: Deps, scope: Scope, today: date) -> book.Book:
+    """The scope's book for today, worked out once per version of its summary and day."""
+    entries = await deps.models.book_entries(scope)
+    held = deps.books.get(scope.key)
+    if held is not None and held[0] is entries and held[1] == today:
+        return held[2]
+    found = book.book_of(entries, today)
+    deps.books[scope.key] = (entries, today, found)
+    return found
+
+
 async def renewals(deps: Deps, scope: Scope) -> dict[str, Any]:
     """Review Your Renewals: the scope's groups renewing in each of six months from this one."""
-    return book.renewals(await deps.models.book_entries(scope), deps.today())
+    return book.renewals(await _book(deps, scope, deps.today()))
 
 
 async def renewal_month(deps: Deps, scope: Scope, month: str, page: int, page_size: int) -> dict[str, Any]:
     """View More: one of those months' renewing groups, a page at a time."""
-    return book.renewal_month(await deps.models.book_entries(scope), month, deps.today(), page, page_size)
+    today = deps.today()
+    return book.renewal_month(await _book(deps, scope, today), month, today, page, page_size)
 
 
 async def book_of_business(deps: Deps, scope: Scope, query: BookQuery, page: int, page_size: int) -> dict[str, Any]:
     """The scope's book: searched, filtered, sorted, a page at a time, with the filters' counts."""
-    return book.book_page(await deps.models.book_entries(scope), query, deps.today(), page, page_size)
+    return book.book_page(await _book(deps, scope, deps.today()), query, page, page_size)
 
 
 async def transaction_history(
     deps: Deps, scope: Scope, query: HistoryQuery, page: int, page_size: int
 ) -> dict[str, Any]:
-    """The scope's transaction history, newest first, filtered; total and facets from its daily counts."""
+    """The scope's transaction history, newest first, filtered; total and facets from its monthly counts."""
     summary = scope
     if query.group_id:
         group = (await deps.models.groups_by_id([query.group_id])).get(query.group_id)
@@ -245,7 +249,7 @@ async def transaction_history(
                 "facets": facets
             }
         summary = Scope("group", query.group_id)
-    found = history.plan(await deps.models.transaction_days(summary.key), query, page, page_size)
+    found = history.plan(await deps.models.transaction_months(summary.key), query, page, page_size)
     items = []
     if found.window is not None:
         items = await deps.models.transactions_window(summary, query, found.window, page_size)

@@ -23,7 +23,7 @@ class InMemoryReadModels:
         self.audit: dict[str, Doc] = {}
         self.details: dict[str, Doc] = {}  # the group page's details, by group id
         self.book_summaries: dict[str, dict[str, Doc]] = {}  # broker -> group id -> entry
-        self.transaction_summaries: dict[str, history.Days] = {}  # scope -> day -> counts
+        self.months: dict[str, history.Summary] = {}  # summary id -> monthly counts
 
     async def set_groups(self, groups: list[tuple[str, Doc]]) -> None:
         for group_id, fields in groups:
@@ -57,41 +57,46 @@ class InMemoryReadModels:
         for application_id in gone:
             self.saved.pop(application_id, None)
 
-    async def set_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
-        for transaction_id, doc in transactions:
-            if self.transactions.get(transaction_id, {}).get("revision", 0) < doc["revision"]:
-                self.transactions[transaction_id] = doc
+    async def record_transactions(self, transactions: list[tuple[str, Doc]]) -> None:
+        self._rewrite(transactions, lambda before, doc: before is None or before.get("revision", 0) < doc["revision"])
 
-    async def recount_transactions(self, days: set[tuple[str, str]]) -> None:
-        for scope_key, day in days:
-            seen = [d for d in self.transactions.values() if scope_key in history.scopes_of(d)]
-            counts = history.day_counts([d for d in seen if history.day_of(d["created_at"]) == day])
-            summary = self.transaction_summaries.setdefault(scope_key, {})
-            if counts:
-                summary[day] = counts
-            else:
-                summary.pop(day, None)
+    async def adopt_transactions(self, groups: dict[str, Doc]) -> None:
+        changes = [
+            (
+                t,
+                {
+                    "broker_id": groups[d["group_id"]].get("broker_id"),
+                    "group_name": d.get("group_name") or groups[d["group_id"]].get("name"),
+                },
+            )
+            for t, d in self.transactions.items()
+            if d["group_id"] in groups and d.get("broker_id") is None
+        ]
+        self._rewrite(changes, lambda before, _: before is not None and not before.get("broker_id"))
 
-    async def transaction_days(self, scope_key: str) -> history.Days:
-        return self.transaction_summaries.get(scope_key, {})
+    def _rewrite(self, changes: list[tuple[str, Doc]], accept) -> None:
+        after: dict[str, Doc] = {}
+        for transaction_id, fields in changes:
+            current = after.get(transaction_id, self.transactions.get(transaction_id))
+            if accept(current, fields):
+                after[transaction_id] = {**(current or {}), **fields}
+        updates = history.count_changes([(self.transactions.get(t), d) for t, d in after.items()])
+        self.transactions.update(after)
+        for summary_id, update in updates.items():
+            history.apply_update(self.months.setdefault(summary_id, {"_id": summary_id}), update)
+
+    async def transaction_months(self, scope_key: str) -> list[history.Summary]:
+        return [s for s in self.months.values() if s.get("scope") == scope_key]
 
     async def transactions_window(
         self, scope: Scope, query: history.HistoryQuery, window: history.Window, limit: int
     ) -> list[Doc]:
-        low, high = window.bounds()
-        found = sorted(
-            (
-                {"_id": t, **d}
-                for t, d in self.transactions.items()
-                if scope.key in history.scopes_of(d)
-                and low <= d["created_at"] < high
-                and all(d.get(k) == v for k, v in query.column_filters().items())
-                and query.group_id in (None, d["group_id"])
-            ),
-            key=lambda d: (d["created_at"], d["_id"]),
-            reverse=True,
-        )
-        return found[window.skip : window.skip + limit]
+        days = [
+            {"_id": t, **d}
+            for t, d in self.transactions.items()
+            if scope.key in history.scopes_of(d) and d.get("day") and window.last <= d["day"] <= window.first
+        ]
+        return history.window_page(days, query, window, limit)
 
     async def summarize_groups(self, group_ids: list[str]) -> None:
         for group_id in group_ids:
@@ -187,16 +192,6 @@ class InMemoryReadModels:
         )
         return found[(page - 1) * page_size : page * page_size], len(found)
 
-    async def adopt_transactions(self, groups: dict[str, Doc]) -> list[Doc]:
-        adopted = []
-        for transaction_id, doc in self.transactions.items():
-            if doc["group_id"] in groups and doc.get("broker_id") is None:
-                group = groups[doc["group_id"]]
-                doc["broker_id"] = group.get("broker_id")
-                doc["group_name"] = doc.get("group_name") or group.get("name")
-                adopted.append({"_id": transaction_id, **doc})
-        return adopted
-
     async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
         return [
             {"_id": t, **d}
@@ -206,7 +201,7 @@ class InMemoryReadModels:
 
     async def transactions_page(self, group_id: str, page: int, page_size: int) -> tuple[list[Doc], int]:
         found = sorted(
-            ({"_id": t, **d} for t, d in self.transactions.items() if d["group_id"] == group_id),
+            ({"_id": t, **d} for t, d in self.transactions.items() if d["group_id"] == group_id and d.get("day")),
             key=lambda d: d["created_at"],
             reverse=True,
         )

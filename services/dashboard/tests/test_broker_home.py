@@ -5,6 +5,7 @@ broker), and their pure rules."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from faststream.kafka import TestKafkaBroker
@@ -102,10 +103,10 @@ def test_a_group_acquired_within_the_past_90_days_is_new_and_not_in_the_renewals
         "renewal_date": "2027-03-01",
         "acquired_on": (TODAY - timedelta(days_ago)).isoformat(),
     }
-    (march,) = [m for m in book.renewals({"230009": entry}, TODAY)["months"] if m["month"] == "2027-03"]
+    (march,) = [m for m in book.renewals(book.book_of({"230009": entry}, TODAY))["months"] if m["month"] == "2027-03"]
     assert (march["total"], book.status_of(entry, TODAY)) == (int(listed), status)
     # ...yet the book always lists it, and a search finds it.
-    found = book.book_page({"230009": entry}, BookQuery(q="florist"), TODAY, 1, 25)
+    found = book.book_page(book.book_of({"230009": entry}, TODAY), BookQuery(q="florist"), 1, 25)
     assert [(g["group_id"], g["status"]) for g in found["items"]] == [("230009", status)]
 
 
@@ -120,7 +121,7 @@ def test_renewal_months_cross_the_year_end_and_are_labelled():
     assert book.renewal_months(TODAY) == ["2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
     assert book.month_label("2027-01") == "January 2027"
     with pytest.raises(BadInput) as refused:
-        book.renewal_month({}, "2027-05", TODAY, 1, 25)
+        book.renewal_month(book.book_of({}, TODAY), "2027-05", TODAY, 1, 25)
     assert refused.value.code == "month_not_listed" and "2026-11 to 2027-04" in refused.value.detail
 
 
@@ -130,18 +131,67 @@ def test_size_buckets_come_from_the_eligible_count_else_the_enrolled_count(size,
     assert book.size_bucket({"size": None, "enrolled_count": size}) == bucket
 
 
-def test_a_history_page_is_found_in_the_days_that_hold_it():
-    days = {
-        "2026-11-25": [["Quote", "Open", "b", 3]],
-        "2026-11-24": [["Quote", "Open", "b", 4]],
-        "2026-11-20": [["Renewal", "Completed", "b", 5]],
+def summaries_of(docs: list[dict]) -> list[dict]:
+    """The monthly summaries these transactions make, written as the projection writes them."""
+    held: dict[str, dict] = {}
+    for summary_id, update in history.count_changes([(None, d) for d in docs]).items():
+        history.apply_update(held.setdefault(summary_id, {"_id": summary_id}), update)
+    return [s for s in held.values() if s["scope"] == "broker:b"]
+
+
+def made(day: str, kind: str, status: str, n: int) -> list[dict]:
+    return [{"day": day, "type": kind, "status": status, "created_by": "b", "group_id": "g", "broker_id": "b"}] * n
+
+
+def test_a_history_page_is_found_in_the_days_that_hold_it_across_months():
+    summaries = summaries_of(
+        made("2026-11-25", "Quote", "Open", 3)
+        + made("2026-11-24", "Quote", "Open", 4)
+        + made("2026-11-01", "Renewal", "Completed", 5)
+        + made("2026-10-31", "Quote", "Completed", 6)
+        + made("2026-09-02", "Renewal", "Open", 2)
+    )
+    assert sorted(s["month"] for s in summaries) == ["2026-09", "2026-10", "2026-11"]
+    found = history.plan(summaries, HistoryQuery(), 2, 5)
+    assert (found.total, found.window) == (20, history.Window("2026-11-24", "2026-11-01", 2))
+    assert history.plan(summaries, HistoryQuery(), 3, 5).window == history.Window("2026-11-01", "2026-10-31", 3)
+    # Page 4 starts in October: November is passed on its month's total.
+    assert history.plan(summaries, HistoryQuery(), 4, 5).window == history.Window("2026-10-31", "2026-09-02", 3)
+    only_quotes = history.plan(summaries, HistoryQuery(type="Quote"), 1, 25)
+    assert only_quotes.total == 13 and only_quotes.facets["type"] == {"Quote": 13, "Renewal": 7}
+    assert only_quotes.facets["status"] == {"Completed": 6, "Open": 7}
+    assert history.plan(summaries, HistoryQuery(), 5, 5).window is None
+    # A range that starts and ends inside months counts those months day by day.
+    ranged = history.plan(summaries, HistoryQuery(date_from=date(2026, 10, 31), date_to=date(2026, 11, 24)), 1, 25)
+    assert (ranged.total, ranged.window) == (15, history.Window("2026-11-24", "2026-10-31", 0))
+    inside = history.plan(summaries, HistoryQuery(date_from=date(2026, 11, 2), date_to=date(2026, 11, 24)), 1, 25)
+    assert inside.total == 4
+
+
+def test_counts_move_with_a_transaction_and_a_redelivery_moves_nothing():
+    open_quote = made("2026-11-24", "Quote", "Open", 1)[0]
+    completed = open_quote | {"status": "Completed"}
+    moved = history.count_changes([(open_quote, completed)])
+    key_open, key_done = (history.key_of(["Quote", s, "b"]) for s in ("Open", "Completed"))
+    assert moved["broker:b|2026-11"]["$inc"] == {
+        f"total.{key_done}": 1,
+        f"days.24.{key_done}": 1,
+        f"total.{key_open}": -1,
+        f"days.24.{key_open}": -1,
     }
-    found = history.plan(days, HistoryQuery(), 2, 5)
-    assert (found.total, found.window) == (12, history.Window("2026-11-24", "2026-11-20", 2))
-    only_quotes = history.plan(days, HistoryQuery(type="Quote"), 1, 25)
-    assert only_quotes.total == 7 and only_quotes.facets["type"] == {"Quote": 7, "Renewal": 5}
-    assert history.plan(days, HistoryQuery(), 4, 5).window is None
-    assert history.plan(days, HistoryQuery(date_to=date(2026, 11, 24)), 1, 25).total == 9
+    assert set(moved) == {"all|2026-11", "broker:b|2026-11", "group:g|2026-11"}
+    assert history.count_changes([(completed, dict(completed))]) == {}
+    # Adopted by its group's broker: counted in that broker's history, nowhere else anew.
+    orphan = completed | {"broker_id": None}
+    assert set(history.count_changes([(orphan, completed)])) == {"broker:b|2026-11"}
+    # Creator names with dots and dollars become keys that MongoDB takes.
+    assert "." not in history.key_of(["Quote", "Open", "a.b$c@example.com"])
+
+
+def test_the_day_is_the_business_day():
+    late = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)  # 10:30 pm on Nov 30 in California
+    assert history.day_of(late, ZoneInfo("America/Los_Angeles")) == "2026-11-30"
+    assert history.day_of(late.replace(tzinfo=None), UTC) == "2026-12-01"
 
 
 # --- renewals and the book, from events --------------------------------------------------
@@ -329,6 +379,35 @@ async def test_history_newest_first_filtered_with_facets_and_newer_revisions_win
     assert await ids(Scope("group", _gid(1))) == ["ME-ABCD-EF12", "EN-0002", "QT-0001"]
     recent = await use_cases.recent_transactions(deps, BROKER2)
     assert [t["transaction_id"] for t in recent["items"]] == ["RN-0004"]
+
+
+async def test_a_cancelled_transaction_leaves_the_history_and_a_late_copy_does_not_bring_it_back(dashboard):
+    br, deps = dashboard
+    await seed_book(br)
+    noon = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    await br.publish_batch(transaction("QT-0001", noon), transaction("RN-0002", noon, "Renewal"), topic=TRANSACTIONS)
+    before = await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25)
+    assert before["total"] == 2
+    cancelled = transaction("QT-0001", noon, status="Cancelled", revision=2)
+    await br.publish_batch(cancelled, transaction("QT-0001", noon, revision=1), topic=TRANSACTIONS)
+    for scope in (BROKER1, Scope("all"), Scope("group", "230001")):
+        after = await use_cases.transaction_history(deps, scope, HistoryQuery(), 1, 25)
+        assert [t["transaction_id"] for t in after["items"]] == ["RN-0002"] and after["total"] == 1, scope
+        assert after["facets"]["type"] == {"Renewal": 1}
+    own = await use_cases.transactions(deps, "230001", 1, 25)
+    assert [t["transaction_id"] for t in own["items"]] == ["RN-0002"]
+
+
+async def test_a_quote_for_a_business_not_yet_a_group_is_in_its_brokers_history(dashboard):
+    br, deps = dashboard
+    prospect = transaction("QT-0009", datetime(2026, 11, 21, 9, tzinfo=UTC)).model_copy(
+        update={"group_id": None, "group_name": "Sunset Yoga (prospect)"}
+    )
+    await br.publish(prospect, topic=TRANSACTIONS)
+    mine = await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25)
+    assert [(t["transaction_id"], t["group_id"], t["group_name"]) for t in mine["items"]] == [
+        ("QT-0009", None, "Sunset Yoga (prospect)")
+    ]
 
 
 async def test_history_pages_across_days_have_no_duplicates_or_gaps(dashboard):

@@ -66,7 +66,7 @@ def test_lifecycle_events_set_status_and_their_own_fields():
     assert saved["status"] == "saved" and saved["expires_at"] == until and saved["revision"] == 3
     submitted = ApplicationSubmitted(**fields(), confirmation_id="ME-ABCD-EF12", member=MEMBER)
     assert lifecycle_document(submitted)["confirmation_id"] == "ME-ABCD-EF12"
-    history = submitted_document(submitted, {"_id": "g", "name": "Golden Gate Bakery", "broker_id": "broker1"})
+    history = submitted_document(submitted, {"_id": "g", "name": "Golden Gate Bakery", "broker_id": "broker1"}, UTC)
     assert history["status"] == "Pending KP Review" and history["member_name"] == "Ana Lee"
     assert history["kind"] == "Enrollment" and history["created_by"] == "admin1"
     assert (history["type"], history["group_name"], history["broker_id"]) == (

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from shared.contracts.transactions import TransactionStatus, TransactionType
+from shared.contracts.transactions import ListedStatus, TransactionType
 
 from ..deps import CurrentUser, Paging, ServicesDep
 from ..policy import scope_of
@@ -78,7 +78,7 @@ async def transaction_history(
     services: ServicesDep,
     paging: Paging,
     type: TransactionType | None = None,
-    status: TransactionStatus | None = None,
+    status: ListedStatus | None = None,
     group_id: Annotated[
         str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Only this group's (one of the caller's)")
     ] = None,
