@@ -19,7 +19,7 @@ TARGET = ROOT / "docs" / "asyncapi.json"
 
 
 # The services with a Kafka side; each app module offers the same names.
-KAFKA_SERVICES = ("upload", "validation", "applications", "dashboard", "groups")
+KAFKA_SERVICES = ("upload", "validation", "applications", "dashboard", "groups", "transactions")
 
 
 def document() -> str:
@@ -34,7 +34,8 @@ def document() -> str:
         *brokers,
         title="Broker & Employer portal events",
         version="1.0.0",
-        description="Messages between the upload, validation, applications, dashboard and groups services. "
+        description="Messages between the upload, validation, applications, dashboard, groups and transactions "
+        "services. "
         "Topics named enrollment.member-row-parsed and enrollment.application-classified carry personal "
         "data and are internal; the others are for any subscriber.",
     )

@@ -13,7 +13,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.middlewares import BaseMiddleware
 
-from .contracts.envelope import Envelope
+from .contracts.envelope import Envelope, partition_key
 from .contracts.topics import DEAD_LETTER_SUFFIX, GROUP_REGISTERED, MEMBER_ENROLLED, TOPIC_OF
 from .logs import batch_correlation, correlation_id
 from .settings import InfraSettings
@@ -227,7 +227,7 @@ class Outlet:
 
     async def send(self, messages: Iterable[Envelope]) -> None:
         await self._send(
-            (TOPIC_OF[m.type], m, m.group_id, m.correlation_id)
+            (TOPIC_OF[m.type], m, partition_key(m), m.correlation_id)
             for m in messages  # type: ignore[attr-defined]
         )
 

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from .contracts.envelope import Envelope, utcnow
+from .contracts.envelope import Envelope, partition_key, utcnow
 from .contracts.topics import TOPIC_OF
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def entry(message: Envelope) -> dict[str, Any]:
     return {
         "event_id": message.event_id,
         "topic": TOPIC_OF[message.type],
-        "key": message.group_id,  # type: ignore[attr-defined]
+        "key": partition_key(message),
         "correlation_id": message.correlation_id,
         "message": message.model_dump(mode="json"),
     }

@@ -21,7 +21,7 @@ from shared.settings import DEMO_SECRET
 
 from . import demo, servers
 
-SERVICES = ("upload", "validation", "applications", "dashboard", "groups", "gateway")
+SERVICES = ("upload", "validation", "applications", "dashboard", "groups", "transactions", "gateway")
 DEFAULT_PORTS = {
     "gateway": 8000,
     "upload": 8001,
@@ -29,6 +29,7 @@ DEFAULT_PORTS = {
     "applications": 8003,
     "dashboard": 8004,
     "groups": 8005,
+    "transactions": 8006,
 }
 
 
@@ -132,6 +133,7 @@ def start_stack(
     env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
     env["APPLICATIONS_URL"] = f"http://127.0.0.1:{ports['applications']}"
     env["GROUPS_URL"] = f"http://127.0.0.1:{ports['groups']}"
+    env["TRANSACTIONS_URL"] = f"http://127.0.0.1:{ports['transactions']}"
     # Every client of a local stack (the browser, the end-to-end tests) comes
     # from 127.0.0.1: the gateway's per-address sign-in lock would lock them
     # all out at once. The per-user-name lock stays as it is.

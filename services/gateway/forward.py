@@ -20,8 +20,8 @@ from .users import User
 
 log = logging.getLogger(__name__)
 
-ServiceName = Literal["upload", "dashboard", "applications", "groups"]
-SERVICES: tuple[ServiceName, ...] = ("upload", "dashboard", "applications", "groups")
+ServiceName = Literal["upload", "dashboard", "applications", "groups", "transactions"]
+SERVICES: tuple[ServiceName, ...] = ("upload", "dashboard", "applications", "groups", "transactions")
 # What of a service's answer reaches the caller besides its status and body.
 PASSED_ON = ("content-type", "content-disposition")
 
@@ -56,6 +56,7 @@ class Services:
             "dashboard": settings.dashboard_url,
             "applications": settings.applications_url,
             "groups": settings.groups_url,
+            "transactions": settings.transactions_url,
         }
         self.clients = {
             name: httpx.AsyncClient(base_url=url, timeout=settings.service_timeout_seconds, transport=transport)

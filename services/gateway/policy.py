@@ -13,6 +13,15 @@ def can_see_group(user: User, group: dict) -> bool:
     return user.role == "kp_reviewer"
 
 
+def can_see_transaction(user: User, record: dict) -> bool:
+    """A transaction is its broker's, its group's administrators' and every KP reviewer's to see."""
+    if user.role == "broker":
+        return record.get("broker_id") == user.user_id
+    if user.role == "group_admin":
+        return record.get("group_id") is not None and record.get("group_id") == user.group_id
+    return user.role == "kp_reviewer"
+
+
 def can_enroll(user: User) -> bool:
     """Brokers and group administrators enroll members; KP reviewers only review."""
     return user.role in ("broker", "group_admin")

@@ -11,6 +11,7 @@ class GatewaySettings(InfraSettings):
     dashboard_url: str = "http://127.0.0.1:8004"
     applications_url: str = "http://127.0.0.1:8003"
     groups_url: str = "http://127.0.0.1:8005"
+    transactions_url: str = "http://127.0.0.1:8006"
     # Keys the session-token hash; production refuses the demo default.
     session_secret: SecretStr = SecretStr(DEMO_SECRET)
     session_hours: int = 8

@@ -46,3 +46,9 @@ class Envelope(BaseModel):
 def carried(source: BaseModel, *fields: str) -> dict[str, Any]:
     """Fields a message takes over from the one it answers, as they are (no copy, no re-validation)."""
     return {name: getattr(source, name) for name in fields}
+
+
+def partition_key(message: Envelope) -> str:
+    """A group's messages share a partition, so they stay in order; a message of no group (a quote
+    for a business that is no KP group yet) goes by its transaction's id."""
+    return getattr(message, "group_id", None) or message.transaction_id  # type: ignore[attr-defined]

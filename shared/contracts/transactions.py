@@ -1,6 +1,6 @@
 """The broker portal's transactions (quotes, group enrollments, renewals), as
-the transactions service will announce them (issue 11). Until it exists the
-demo seeder publishes them; the dashboard keeps the transaction history.
+the transactions service announces them (the demo seeder also publishes a
+few settled ones, as if from earlier); the dashboard keeps the history.
 
 Mass Enrollment submissions enter the history from ``ApplicationSubmitted``
 (their ME- confirmation IDs); this message carries the other kinds.
@@ -16,9 +16,12 @@ from pydantic import Field
 from .envelope import Envelope
 
 TransactionType = Literal["Quote", "Group Enrollment", "Renewal", "Mass Enrollment"]
-TransactionStatus = Literal["Open", "Pending KP Review", "Action Required", "Completed"]
+# The statuses the history lists; a transaction the broker withdrew is announced as Cancelled and leaves it.
+ListedStatus = Literal["Open", "Pending KP Review", "Action Required", "Completed"]
+TransactionStatus = ListedStatus | Literal["Cancelled"]
 TRANSACTION_TYPES: tuple[str, ...] = TransactionType.__args__
-TRANSACTION_STATUSES: tuple[str, ...] = TransactionStatus.__args__
+TRANSACTION_STATUSES: tuple[str, ...] = ListedStatus.__args__
+CANCELLED = "Cancelled"
 
 
 class TransactionRecorded(Envelope):
@@ -32,8 +35,12 @@ class TransactionRecorded(Envelope):
         examples=["QT-7K3M-2P9X"],
     )
     transaction_type: TransactionType = Field(examples=["Quote"])
-    group_id: str = Field(examples=["230145"])
-    group_name: str = Field(examples=["Golden Gate Bakery"])
+    group_id: str | None = Field(
+        default=None, description="None for a quote of a business that is not a KP group yet", examples=["230145"]
+    )
+    group_name: str = Field(
+        description="The group's name, or the prospect's for a quote", examples=["Golden Gate Bakery"]
+    )
     broker_id: str = Field(description="User id of the group's broker of record", examples=["broker1"])
     created_at: datetime
     created_by: str = Field(description="User id of who started it", examples=["broker1"])

@@ -27,6 +27,7 @@ URLS = {
     "dashboard_url": "http://dashboard",
     "applications_url": "http://applications",
     "groups_url": "http://groups",
+    "transactions_url": "http://transactions",
 }
 
 
@@ -130,6 +131,7 @@ class FakeServices:
         self.uploads: dict[str, dict] = {}  # the upload service's records
         self.progress: dict[str, dict] = {}  # the dashboard's, once it has projected an upload
         self.applications: dict[str, dict] = {}
+        self.transactions: dict[str, dict] = {}  # the transactions service's records
         self.requests: list[httpx.Request] = []
         self.canned: dict[str, tuple[int, Any]] = {}  # service: (status, JSON or text) it answers to everything
         self.down: set[str] = set()
@@ -201,6 +203,10 @@ class FakeServices:
             case ("applications", "GET", "applications", application_id):
                 return json_answer(self.applications.get(application_id))
             case ("applications", method, *_):
+                return json_answer({"done": f"{method} {'/'.join(path)}"})
+            case ("transactions", "GET", "transactions", transaction_id):
+                return json_answer(self.transactions.get(transaction_id))
+            case ("transactions", method, *_):
                 return json_answer({"done": f"{method} {'/'.join(path)}"})
             case ("groups", "PATCH", "groups", group_id):
                 return json_answer({**self.groups[group_id], **json.loads(request.content), "version": 2})

@@ -11,7 +11,8 @@ from services.gateway.tests.fakes import FakeServices, FakeUsers
 async def test_ready_when_its_database_and_every_service_answer(sign_in: SignIn, fake: FakeServices):
     answer = await (await sign_in(None)).get("/healthz")
     assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
-    assert sorted(request.url.host for request in fake.requests) == ["applications", "dashboard", "groups", "upload"]
+    asked = sorted(request.url.host for request in fake.requests)
+    assert asked == ["applications", "dashboard", "groups", "transactions", "upload"]
     assert {request.url.path for request in fake.requests} == {"/healthz"}
 
 
@@ -37,7 +38,7 @@ async def test_the_answer_is_kept_a_second(sign_in: SignIn, fake: FakeServices):
     anonymous = await sign_in(None)
     for _ in range(5):
         assert (await anonymous.get("/healthz")).status_code == 200
-    assert len(fake.requests) == 4  # one round of checks
+    assert len(fake.requests) == 5  # one round of checks
 
 
 @pytest.mark.parametrize("page", ["10001", "482002572616615947705031627737399296", "0"])
