@@ -4,7 +4,7 @@ system of record and the transactions service publish them, projected by the das
 from the topics like any other event; then p50 / p95 through the gateway, signed in as
 broker1, with 8 concurrent readers, of:
 
-- the dashboard home (Review Your Renewals and the recent transactions, asked together),
+- the dashboard home (Review Your Renewals and the recent transactions: GET /api/v1/dashboard),
 - a renewals month (View More, page 2),
 - a filtered and sorted book-of-business page (region CA, status Active, renewal date
   descending, page 3),
@@ -154,7 +154,7 @@ async def measure(
         )
         month = (date(today.year, today.month, 1) + timedelta(days=32)).strftime("%Y-%m")
         queries = {
-            "dashboard home": [("/api/v1/dashboard/renewals", {}), ("/api/v1/dashboard/recent-transactions", {})],
+            "dashboard home": [("/api/v1/dashboard", {})],
             "renewals month (View More)": [(f"/api/v1/dashboard/renewals/{month}", {"page": 2, "page_size": 25})],
             "book of business, filtered and sorted": [
                 ("/api/v1/book", {"region": "CA", "status": "Active", "sort": "-renewal_date", "page": 3})
@@ -207,7 +207,7 @@ async def query_plans(mongo_uri: str, database: str) -> list[tuple[str, str, int
             "book version (every book, renewals request)": models.versions.find({"_id": f"book:{BIG_BROKER}"}),
             "book summary (when the version moved)": models.book_summaries.find({"_id": BIG_BROKER}),
             "history month summaries (every history request)": models.months.find({"scope": broker.key}),
-            "history page 3, Quote + Completed (its window of days)": models.window_cursor(broker, window),
+            "history page 3, Quote + Completed (its window of days)": models.window_cursors(broker, query, window)[0],
             "recent transactions (the newest days)": models.window_cursor(broker, newest),
         }
         found = []

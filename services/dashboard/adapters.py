@@ -161,6 +161,8 @@ class MongoReadModels(MongoStore):
         # an application is saved or leaves that state).
         self.saved = db["saved_applications"]
         self.transactions = db["transactions"]
+        # Transactions projected before their group (no broker yet), by group: adopted when it arrives.
+        self.orphans = db["orphan_transactions"]
         # One document per broker: each group of their book as a small entry (book.summary_entry).
         self.book_summaries = db["book_summaries"]
         # One document per scope (all, broker:<id>, group:<id>) and month: the counts of its transactions
@@ -214,8 +216,10 @@ class MongoReadModels(MongoStore):
         await self._rewrite_transactions(transactions, newer)
 
     async def adopt_transactions(self, groups: dict[str, Doc]) -> None:
-        wanted = {"group_id": {"$in": sorted(groups)}, "broker_id": None}
-        orphans = await self.transactions.find(wanted, {"group_id": 1, "group_name": 1}).to_list()
+        # The waiting ones are noted apart (a handful at most): a query for them among every
+        # transaction would be a collection scan on SecantusDB ($in on a field that is not _id).
+        noted = await self.orphans.find({"group_id": {"$in": sorted(groups)}}).to_list()
+        orphans = await self.transactions.find({"_id": {"$in": [o["_id"] for o in noted]}}).to_list() if noted else []
         changes = [
             (
                 doc["_id"],
@@ -246,6 +250,22 @@ class MongoReadModels(MongoStore):
                     after[_id] = (current or {"_id": _id}) | fields
             if not after:
                 return
+            orphaned = [_id for _id, doc in after.items() if doc.get("group_id") and not doc.get("broker_id")]
+            adopted = [
+                _id
+                for _id, doc in after.items()
+                if doc.get("broker_id") and _id in before and not before[_id].get("broker_id")
+            ]
+            if orphaned:
+                await self.orphans.bulk_write(
+                    [
+                        UpdateOne({"_id": _id}, {"$set": {"group_id": after[_id]["group_id"]}}, upsert=True)
+                        for _id in orphaned
+                    ],
+                    session=session,
+                )
+            if adopted:
+                await self.orphans.delete_many({"_id": {"$in": adopted}}, session=session)
             await self.transactions.bulk_write(
                 [UpdateOne({"_id": _id}, {"$set": _without_id(doc)}, upsert=True) for _id, doc in after.items()],
                 ordered=False,

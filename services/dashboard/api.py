@@ -159,3 +159,9 @@ async def transaction_history(
 async def recent_transactions(deps: ServiceDeps, scope: ScopeParam) -> dict:
     """The ten newest transactions, for the home page."""
     return await use_cases.recent_transactions(deps, scope)
+
+
+@routes.get("/home")
+async def home(deps: ServiceDeps, scope: ScopeParam) -> dict:
+    """A broker's home in one answer: Review Your Renewals and the ten newest transactions."""
+    return await use_cases.home(deps, scope)

@@ -4,14 +4,15 @@ caller's identity comes signed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, Field
 
 from shared.service import CallerDep, CorrelationDep, deps_of
 
-from . import use_cases
+from . import quoting, use_cases
 from .use_cases import Deps
 
 routes = APIRouter()
@@ -80,10 +81,47 @@ async def review_queue(
     return await use_cases.review_queue(deps, kind, region, page, page_size)
 
 
+class DependentIn(BaseModel):
+    relationship: str = Field(max_length=20, description="spouse, domestic_partner or child")
+    date_of_birth: date
+    label: str | None = Field(default=None, max_length=80)
+
+
+class EmployeeIn(BaseModel):
+    date_of_birth: date
+    label: str | None = Field(default=None, max_length=80)
+    dependents: list[DependentIn] = Field(default_factory=list, max_length=20)
+
+
+class QuoteIn(BaseModel):
+    """A census to price: who, where, from when, on which plans."""
+
+    region: str = Field(max_length=8)
+    zip: str = Field(max_length=10)
+    effective_date: date
+    employees: list[EmployeeIn] = Field(max_length=quoting.MAX_PEOPLE)
+    plan_ids: list[Annotated[str, Field(max_length=40)]] = Field(max_length=20)
+
+    def census(self) -> quoting.Census:
+        return quoting.Census(
+            region=self.region,
+            zip=self.zip,
+            effective_date=self.effective_date,
+            employees=tuple(
+                quoting.Employee(
+                    date_of_birth=e.date_of_birth,
+                    label=e.label,
+                    dependents=tuple(quoting.Dependent(d.relationship, d.date_of_birth, d.label) for d in e.dependents),
+                )
+                for e in self.employees
+            ),
+        )
+
+
 @routes.post("/quotes")
-async def quote(body: Json) -> dict:
+async def quote(body: QuoteIn) -> dict:
     """Premiums for a census on chosen plans (stored nowhere)."""
-    return use_cases.quote(body, datetime.now(UTC).date())
+    return use_cases.quote(body.census(), body.plan_ids, datetime.now(UTC).date())
 
 
 @routes.get("/plans")

@@ -57,6 +57,10 @@ async def start(deps: Deps, actor: Actor, body: dict[str, Any], correlation_id: 
     """A new Open transaction with its first step's answers, under a readable ID drawn afresh
     if the first one drawn is taken."""
     kind = body.get("kind")
+    region = body.get("region")
+    if region is not None and region not in quoting.catalog().regions:
+        regions = ", ".join(quoting.catalog().regions)
+        raise Invalid("unknown_region", f"{str(region)[:20]!r} is not a KP region: choose one of {regions}.")
     for _ in range(ID_ATTEMPTS):
         transaction = domain.Transaction.start(
             domain.new_transaction_id(kind) if kind in domain.KINDS else "",
@@ -68,7 +72,7 @@ async def start(deps: Deps, actor: Actor, body: dict[str, Any], correlation_id: 
             broker_id=body.get("broker_id"),
             steps=body.get("steps") or {},
         )
-        transaction.record["region"] = body.get("region")
+        transaction.record["region"] = region
         messages = announced(transaction.record, transaction.events, correlation_id)
         if await deps.store.create(transaction.record, messages):
             await deps.relay.flush(transaction.transaction_id)
@@ -149,33 +153,9 @@ def queue_line(record: domain.Record) -> dict[str, Any]:
     }
 
 
-def quote(body: dict[str, Any], today: date) -> dict[str, Any]:
+def quote(census: quoting.Census, plan_ids: list[str], today: date) -> dict[str, Any]:
     """Premiums for a census on chosen plans (nothing stored: a quote is saved as a transaction's steps)."""
-    try:
-        census = quoting.Census(
-            region=body["region"],
-            zip=str(body["zip"]),
-            effective_date=date.fromisoformat(body["effective_date"]),
-            employees=tuple(
-                quoting.Employee(
-                    date_of_birth=date.fromisoformat(e["date_of_birth"]),
-                    label=e.get("label"),
-                    dependents=tuple(
-                        quoting.Dependent(d["relationship"], date.fromisoformat(d["date_of_birth"]), d.get("label"))
-                        for d in e.get("dependents", [])
-                    ),
-                )
-                for e in body["employees"]
-            ),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise Invalid(
-            "bad_census",
-            "The census needs region, zip, effective_date (YYYY-MM-DD) and employees, each with "
-            f"date_of_birth (YYYY-MM-DD) and dependents (relationship, date_of_birth): {type(exc).__name__} "
-            f"at {exc}.",
-        ) from None
-    return quoting.quote_to_dict(quoting.quote(census, list(body.get("plan_ids") or []), today=today))
+    return quoting.quote_to_dict(quoting.quote(census, plan_ids, today=today))
 
 
 def plans(region: str) -> dict[str, Any]:

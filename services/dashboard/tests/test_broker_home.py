@@ -496,3 +496,16 @@ def test_today_is_the_business_days_date_not_utcs(zone):
 
     app = create_app(DashboardSettings(app_env="test", business_time_zone=zone))
     assert app.state.deps.today() == datetime.now(ZoneInfo(zone)).date()  # 14 and -11 hours from UTC differ by a day
+
+
+async def test_the_home_answers_the_renewals_and_the_recent_transactions_in_one(dashboard):
+    br, deps = dashboard
+    await seed_book(br)
+    await br.publish(transaction("QT-0001", datetime(2026, 11, 20, 12, tzinfo=UTC)), topic=TRANSACTIONS)
+    home = await use_cases.home(deps, BROKER1)
+    assert home == {
+        "renewals": await use_cases.renewals(deps, BROKER1),
+        "recent": await use_cases.recent_transactions(deps, BROKER1),
+    }
+    assert [t["transaction_id"] for t in home["recent"]["items"]] == ["QT-0001"]
+    assert sum(m["total"] for m in home["renewals"]["months"]) > 0

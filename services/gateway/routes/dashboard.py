@@ -26,6 +26,13 @@ def present(**params: object) -> dict:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items() if v is not None}
 
 
+@router.get("/dashboard")
+async def home(user: CurrentUser, services: ServicesDep) -> Response:
+    """A broker's home in one answer: ``renewals`` (as /dashboard/renewals) and ``recent`` (as
+    /dashboard/recent-transactions)."""
+    return await services.forward("dashboard", "GET", "home", params={"scope": scope_of(user)})
+
+
 @router.get("/dashboard/renewals")
 async def renewals(user: CurrentUser, services: ServicesDep) -> Response:
     """Review Your Renewals: this month and the five after it, each with its total and first four groups

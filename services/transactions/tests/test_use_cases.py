@@ -4,12 +4,15 @@ TransactionRecorded through the outbox, refusals that change nothing, the
 review queue and the quote."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 import pytest
 from faststream.kafka import TestKafkaBroker
+from pydantic import ValidationError
 
 from services.transactions import subscribers, use_cases
+from services.transactions.api import QuoteIn
 from services.transactions.settings import TransactionsSettings
 from services.transactions.tests.fakes import InMemoryTransactionStore
 from services.transactions.use_cases import Deps
@@ -121,6 +124,13 @@ async def test_refused_moves_answer_conflict_and_change_nothing(service):
         await use_cases.cancel(deps, "not an id", BROKER1, "c")
 
 
+async def test_a_transaction_in_no_known_region_is_refused(service):
+    deps, store, _ = service
+    with pytest.raises(Invalid) as refused:
+        await start_quote(deps, region="Atlantis")
+    assert refused.value.code == "unknown_region" and "CA" in refused.value.detail and not store.docs
+
+
 async def test_a_cancelled_transaction_is_announced_as_cancelled(service):
     deps, _, published = service
     tid = (await start_quote(deps))["transaction_id"]
@@ -141,7 +151,7 @@ async def test_the_review_queue_is_oldest_first_by_kind_and_region(service):
     assert (await use_cases.review_queue(deps, "Renewal", None, 1, 25))["total"] == 0
 
 
-def test_a_quote_through_the_use_case_and_its_refusals():
+def test_a_quote_through_the_route_model_and_its_refusals():
     body = {
         "region": "CA",
         "zip": "94110",
@@ -151,13 +161,17 @@ def test_a_quote_through_the_use_case_and_its_refusals():
         ],
         "plan_ids": ["CA-GLD-80"],
     }
-    result = use_cases.quote(body, date(2026, 11, 25))
+    asked = QuoteIn.model_validate(body)
+    result = use_cases.quote(asked.census(), asked.plan_ids, date(2026, 11, 25))
     (plan,) = result["plans"]
-    assert plan["plan_id"] == "CA-GLD-80" and len(plan["members"]) == 2
-    assert sum(float(m["premium"]) for m in plan["members"]) == pytest.approx(float(plan["monthly_total"]))
-    with pytest.raises(Invalid) as bad:
-        use_cases.quote(body | {"effective_date": "next year"}, date(2026, 11, 25))
-    assert bad.value.code == "bad_census" and "effective_date" in bad.value.detail
+    assert plan["plan_id"] == "CA-GLD-80" and [m["age"] for m in plan["members"]] == [41, 11]
+    assert sum(Decimal(m["premium"]) for m in plan["members"]) == Decimal(plan["monthly_total"])
+    with pytest.raises(ValidationError):
+        QuoteIn.model_validate(body | {"effective_date": "next year"})
+    with pytest.raises(Invalid) as not_first:
+        later = QuoteIn.model_validate(body | {"effective_date": "2027-01-15"})
+        use_cases.quote(later.census(), later.plan_ids, date(2026, 11, 25))
+    assert "1st" in str(not_first.value.extra) + not_first.value.detail
     assert [p["plan_id"] for p in use_cases.plans("HI")["plans"]]
     with pytest.raises(NotFound):
         use_cases.plans("XX")

@@ -215,3 +215,91 @@ export interface GroupRecord extends Group {
   size?: number | null;
   acquired_on?: string | null;
 }
+
+export const put = <T>(path: string, json?: unknown) => call<T>("PUT", path, { json });
+
+/** One move of a transaction's history: who moved it from what to what, and KP's note. */
+export interface TransactionMove {
+  from: string | null;
+  to: string;
+  by: string;
+  role: string;
+  at: string;
+  note?: string | null;
+}
+
+/** A quote, group enrollment or renewal as the transactions service keeps it (issue 11). */
+export interface TransactionRecord {
+  transaction_id: string;
+  kind: string;
+  group_id?: string | null;
+  group_name: string;
+  broker_id: string;
+  region?: string | null;
+  status: string;
+  steps: Record<string, Record<string, unknown>>;
+  instructions?: string | null;
+  reviewer_contact?: { name?: string | null; phone?: string | null } | null;
+  history: TransactionMove[];
+  revision: number;
+  created_at: string;
+  created_by: string;
+  submitted_at?: string | null;
+}
+
+export interface QueueItem {
+  transaction_id: string;
+  kind: string;
+  group_id?: string | null;
+  group_name: string;
+  broker_id: string;
+  region?: string | null;
+  submitted_at?: string | null;
+  status: string;
+}
+
+export interface PlanOffer {
+  plan_id: string;
+  name: string;
+  metal_tier: string;
+  base_rate: string;
+}
+
+export interface PlanList {
+  region: string;
+  notice: string;
+  plans: PlanOffer[];
+}
+
+export interface MemberPremium {
+  family: number;
+  label: string;
+  relationship: string;
+  age: number;
+  factor: string;
+  premium: string;
+  charged: boolean;
+  reason?: string | null;
+}
+
+export interface PlanQuote extends PlanOffer {
+  monthly_total: string;
+  members: MemberPremium[];
+}
+
+/** A priced census (POST /quotes): amounts as strings with two decimals. */
+export interface PricedQuote {
+  region: string;
+  zip: string;
+  effective_date: string;
+  notice: string;
+  rounding: string;
+  plans: PlanQuote[];
+}
+
+/** One problem of a census the quoting rules refused (422 `census_invalid`, `problems`). */
+export interface CensusProblem {
+  member: string | null;
+  code: string;
+  detail: string;
+}

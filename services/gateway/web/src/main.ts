@@ -16,6 +16,9 @@ import { comingView, dashboardView, renewalsMonthView } from "./views/dashboard"
 import { bookView } from "./views/book";
 import { transactionsView } from "./views/transactions";
 import { groupPageView } from "./views/groupPage";
+import { quoteView } from "./views/quote";
+import { transactionView } from "./views/transaction";
+import { reviewQueueView } from "./views/review";
 
 export interface Screen {
   root: HTMLElement;
@@ -44,8 +47,11 @@ const ROUTES: [RegExp, View][] = [
   [/^\/book$/, bookView],
   [/^\/transactions$/, transactionsView],
   [/^\/renewals\/(\d{4}-\d{2})$/, renewalsMonthView],
-  [/^\/(quote|enroll-group|plan-changes|renewal-packet)$/, comingView],
-  [/^\/transactions\/([^/]+)$/, comingView],
+  [/^\/quote$/, quoteView],
+  [/^\/(enroll-group|plan-changes|renewal-packet)$/, comingView],
+  [/^\/transactions\/([^/]+)$/, transactionView],
+  [/^\/transactions\/([^/]+)\/edit$/, quoteView],
+  [/^\/review$/, reviewQueueView],
   [/^\/groups\/([^/]+)$/, groupPageView],
   [/^\/groups\/([^/]+)\/members$/, membersView],
   [/^\/groups\/([^/]+)\/enroll$/, enrollView],

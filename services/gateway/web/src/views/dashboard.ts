@@ -1,5 +1,6 @@
 import { ApiError, get, type RenewalMonth, type Transaction } from "../api";
 import { date, h, loading, pager } from "../dom";
+import { flashBox, takeFlash } from "../flash";
 import { go, type Screen } from "../main";
 import { transactionTable } from "./transactions";
 
@@ -13,16 +14,27 @@ export async function dashboardView({ root, user }: Screen): Promise<void> {
     const q = search.value.trim();
     go(`/book${q ? `?q=${encodeURIComponent(q)}` : ""}`);
   });
+  // A message from the last screen (a cancelled quote): said here, and the cancelled one not listed
+  // even if the history has not caught up yet.
+  const kept = takeFlash();
   root.append(
     h("h1", { tabindex: "-1" }, `Welcome, ${user.display_name}`),
+    flashBox("dashboard-message", kept),
     form,
     h("p", {}, h("a", { href: "#/book" }, "View your entire book of business")),
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "quote-title" },
-      h("h2", { id: "quote-title" }, "Quote and Enroll"),
-      h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/quote" }, "Get a small business quote")), h("li", {}, h("a", { href: "#/enroll-group" }, "Enroll a small business"))),
-    ),
+    user.role === "kp_reviewer"
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "review-title" },
+          h("h2", { id: "review-title" }, "KP review"),
+          h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/review" }, "Review queue"))),
+        )
+      : h(
+          "section",
+          { class: "card", "aria-labelledby": "quote-title" },
+          h("h2", { id: "quote-title" }, "Quote and Enroll"),
+          h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/quote" }, "Get a small business quote")), h("li", {}, h("a", { href: "#/enroll-group" }, "Enroll a small business"))),
+        ),
   );
   const renewalsBox = h("section", { class: "card", id: "renewals", "aria-labelledby": "renewals-title" }, h("h2", { id: "renewals-title" }, "Review Your Renewals"), loading("renewals"));
   const recentBox = h("section", { class: "card", id: "recent", "aria-labelledby": "recent-title" }, h("h2", { id: "recent-title" }, "Recent quote, group enrollment and renewal transactions"), loading("transactions"));
@@ -36,7 +48,7 @@ export async function dashboardView({ root, user }: Screen): Promise<void> {
   if (renewalsAnswer.status === "rejected") failed(renewalsBox, "Review Your Renewals", renewalsAnswer.reason);
   if (recentAnswer.status === "rejected") failed(recentBox, "Recent quote, group enrollment and renewal transactions", recentAnswer.reason);
   const renewals = renewalsAnswer.status === "fulfilled" ? renewalsAnswer.value : null;
-  const recent = recentAnswer.status === "fulfilled" ? recentAnswer.value : null;
+  const recent = recentAnswer.status === "fulfilled" ? { ...recentAnswer.value, items: recentAnswer.value.items.filter((t) => t.transaction_id !== kept?.hide) } : null;
   if (renewals) renewalsBox.replaceChildren(
     h("h2", { id: "renewals-title" }, "Review Your Renewals"),
     h("p", { class: "muted" }, "Your groups renewing in the next six months. Groups acquired in the past 90 days are not listed here; find them in your book of business."),

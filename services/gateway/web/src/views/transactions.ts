@@ -2,9 +2,10 @@ import { ApiError, get, type Facets, type Page, type Transaction } from "../api"
 import { alertBox, dateTime, h, loading, pager, say } from "../dom";
 import { go, type Screen } from "../main";
 
-const LINKED = new Set(["Open", "Completed"]);
+// The seed: Open and Completed IDs are links; Action Required too, since the broker must open it to act.
+const LINKED = new Set(["Open", "Completed", "Action Required"]);
 
-/** The transactions as a table; Open and Completed IDs are links that open them. */
+/** The transactions as a table; Open, Action Required and Completed IDs are links that open them. */
 export function transactionTable(items: Transaction[]): HTMLElement {
   return h(
     "div",
