@@ -110,17 +110,25 @@ async def test_a_filtered_history_page_newest_first_for_the_callers_groups_only(
         for t in sorted(seeded, key=lambda t: t.created_at, reverse=True)
         if t.transaction_type == "Renewal"
     ]
-    # The seeded transactions may come after the groups.
-    found = await eventually(lambda: _with_total(broker1, len(renewals), type="Renewal"), timeout=60)
-    assert [t["transaction_id"] for t in found["items"]] == renewals
-    assert set(found["facets"]) == {"type", "status", "created_by"}
-    assert found["facets"]["type"]["Quote"] == len([t for t in seeded if t.transaction_type == "Quote"])
+    # The seeded transactions may come after the groups. Other tests may have added broker1's own
+    # (quotes, renewals): the seeded ones are compared, in the order the history gives them.
+    ids = {t.transaction_id for t in seeded}
 
-    action = await history(broker1, status="Action Required")
-    assert len(action["items"]) == len([s for s in DEMO_TRANSACTIONS if s[1] == "Action Required"])
+    async def all_renewals() -> dict | None:
+        found = await history(broker1, type="Renewal", page_size=100)
+        return found if sum(t["transaction_id"] in ids for t in found["items"]) == len(renewals) else None
+
+    found = await eventually(all_renewals, timeout=60)
+    assert [t["transaction_id"] for t in found["items"] if t["transaction_id"] in ids] == renewals
+    assert set(found["facets"]) == {"type", "status", "created_by"}
+    assert found["facets"]["type"]["Quote"] >= len([t for t in seeded if t.transaction_type == "Quote"])
+
+    action = await history(broker1, status="Action Required", page_size=100)
+    mine = [t for t in action["items"] if t["transaction_id"] in ids]
+    assert len(mine) == len([s for s in DEMO_TRANSACTIONS if s[1] == "Action Required"])
     assert all("Contact:" in t["instructions"] for t in action["items"])
     completed = await history(broker1, status="Completed", page_size=2, page=2)
-    assert completed["total"] == 4 and len(completed["items"]) == 2
+    assert completed["total"] >= 4 and len(completed["items"]) == 2
     assert {t["type"] for t in (await history(broker1, status="Completed"))["items"]} >= {"Mass Enrollment", "Quote"}
 
     # Another broker's group finds nothing; the administrator sees their group's; the reviewer may ask for any.
@@ -135,11 +143,6 @@ async def test_a_filtered_history_page_newest_first_for_the_callers_groups_only(
     recent = (await broker1.get("/api/v1/dashboard/recent-transactions")).json()["items"]
     stamps = [t["created_at"] for t in recent]
     assert len(recent) == 10 and stamps == sorted(stamps, reverse=True)
-
-
-async def _with_total(client, total: int, **params) -> dict | None:
-    found = await history(client, **params)
-    return found if found["total"] == total else None
 
 
 async def test_a_replay_from_the_topics_rebuilds_the_same_answers(ready_stack, infra, sign_in):

@@ -137,6 +137,8 @@ async def test_the_transaction_history_with_filters(browser, ready_stack, sign_i
     # Completed ones are links that open the transaction.
     await page.get_by_label("Status").select_option("Completed")
     await page.get_by_role("button", name="Apply").click()
+    # The Completed list is on screen (Action Required IDs are links too: wait for the status).
+    await expect(page.locator("table.transactions tbody td:nth-child(6)").first).to_have_text("Completed")
     await expect(page.locator("table.transactions a.transaction-link").first).to_be_visible()
     # A date range the wrong way round is said, not sent.
     await page.get_by_label("Created from").fill("2026-12-31")

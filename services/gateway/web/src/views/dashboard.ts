@@ -39,16 +39,18 @@ export async function dashboardView({ root, user }: Screen): Promise<void> {
   const renewalsBox = h("section", { class: "card", id: "renewals", "aria-labelledby": "renewals-title" }, h("h2", { id: "renewals-title" }, "Review Your Renewals"), loading("renewals"));
   const recentBox = h("section", { class: "card", id: "recent", "aria-labelledby": "recent-title" }, h("h2", { id: "recent-title" }, "Recent quote, group enrollment and renewal transactions"), loading("transactions"));
   root.append(renewalsBox, recentBox);
-  const [renewalsAnswer, recentAnswer] = await Promise.allSettled([
-    get<{ months: RenewalMonth[] }>("/dashboard/renewals"),
-    get<{ items: Transaction[] }>("/dashboard/recent-transactions"),
-  ]);
-  const failed = (box: HTMLElement, title: string, error: unknown) =>
-    box.replaceChildren(h("h2", {}, title), h("p", { class: "alert", role: "alert" }, error instanceof ApiError ? error.message : "This could not be shown. Reload the page to try again."));
-  if (renewalsAnswer.status === "rejected") failed(renewalsBox, "Review Your Renewals", renewalsAnswer.reason);
-  if (recentAnswer.status === "rejected") failed(recentBox, "Recent quote, group enrollment and renewal transactions", recentAnswer.reason);
-  const renewals = renewalsAnswer.status === "fulfilled" ? renewalsAnswer.value : null;
-  const recent = recentAnswer.status === "fulfilled" ? { ...recentAnswer.value, items: recentAnswer.value.items.filter((t) => t.transaction_id !== kept?.hide) } : null;
+  // Both lists in one answer (one request per home: GET /api/v1/dashboard).
+  let home: { renewals: { months: RenewalMonth[] }; recent: { items: Transaction[] } } | null = null;
+  try {
+    home = await get<{ renewals: { months: RenewalMonth[] }; recent: { items: Transaction[] } }>("/dashboard");
+  } catch (error) {
+    const failed = (box: HTMLElement, title: string) =>
+      box.replaceChildren(h("h2", {}, title), h("p", { class: "alert", role: "alert" }, error instanceof ApiError ? error.message : "This could not be shown. Reload the page to try again."));
+    failed(renewalsBox, "Review Your Renewals");
+    failed(recentBox, "Recent quote, group enrollment and renewal transactions");
+  }
+  const renewals = home ? home.renewals : null;
+  const recent = home ? { ...home.recent, items: home.recent.items.filter((t) => t.transaction_id !== kept?.hide) } : null;
   if (renewals) renewalsBox.replaceChildren(
     h("h2", { id: "renewals-title" }, "Review Your Renewals"),
     h("p", { class: "muted" }, "Your groups renewing in the next six months. Groups acquired in the past 90 days are not listed here; find them in your book of business."),

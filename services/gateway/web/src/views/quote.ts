@@ -195,7 +195,7 @@ export async function quoteView({ root, params, current }: Screen): Promise<void
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Home"), " › ", record ? h("a", { href: `#/transactions/${encodeURIComponent(record.transaction_id)}` }, record.transaction_id) : "Quote"),
     heading,
     status,
-    returned,
+    ...(returned ? [returned] : []),
     progress,
     form,
   );

@@ -83,7 +83,7 @@ export async function transactionView({ root, params, user, current }: Screen): 
     return;
   }
   const notice = flashBox("transaction-notice");
-  const page = h("div", {});
+  const page = h("div", { class: "transaction-page" });
   root.append(
     h(
       "nav",
@@ -250,7 +250,7 @@ export async function transactionView({ root, params, user, current }: Screen): 
         h("dt", {}, "Created"), h("dd", {}, `${dateTime(record.created_at)} by ${record.created_by}`),
         record.submitted_at ? [h("dt", {}, "Submitted"), h("dd", {}, dateTime(record.submitted_at))] : null,
       ),
-      returned,
+      ...(returned ? [returned] : []),
       h(
         "section",
         { class: "card", "aria-labelledby": "transaction-actions-title" },

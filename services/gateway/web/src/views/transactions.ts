@@ -23,7 +23,8 @@ export function transactionTable(items: Transaction[]): HTMLElement {
             { "data-transaction": t.transaction_id },
             h("td", {}, LINKED.has(t.status) ? h("a", { href: transactionHref(t), class: "transaction-link" }, t.transaction_id) : t.transaction_id),
             h("td", {}, t.type),
-            h("td", {}, h("a", { href: `#/groups/${encodeURIComponent(t.group_id)}` }, t.group_name || t.group_id)),
+            // A quote for a prospect (no KP group yet) has no group page to link to.
+            h("td", {}, t.group_id ? h("a", { href: `#/groups/${encodeURIComponent(t.group_id)}` }, t.group_name || t.group_id) : (t.group_name ?? "")),
             h("td", {}, dateTime(t.created_at)),
             h("td", {}, t.created_by ?? ""),
             h("td", {}, h("span", { class: `badge status-${t.status.toLowerCase().replace(/\s+/g, "-")}` }, t.status)),
