@@ -115,6 +115,11 @@ class ReadModelStore(Protocol):
         """Every transaction of one group made under one broker (a group's are few)."""
         ...
 
+    async def kept(self, name: str, scope: Scope, day: Any, make: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``make`` answers for the scope and day, made again only when the scope's book or
+        history changed (their numbers in ``versions``): an answer that depends on nothing else."""
+        ...
+
     async def audit_page(self, group_id: str | None, page: int, page_size: int) -> tuple[list[Doc], int]: ...
 
 
@@ -278,7 +283,18 @@ class MongoReadModels(MongoStore):
                     ordered=False,
                     session=session,
                 )
-                scopes = sorted({update["$set"]["scope"] for update in updates.values()})
+            # Every scope that sees a changed transaction, before or after (an answer kept for it, the
+            # home's recent list, shows its instructions and group name, not only the counts).
+            scopes = sorted(
+                {
+                    scope
+                    for _id, doc in after.items()
+                    for d in (before.get(_id), doc)
+                    if d
+                    for scope in history.scopes_of(d)
+                }
+            )
+            if scopes:
                 await self.versions.bulk_write(
                     [UpdateOne({"_id": f"history:{scope}"}, {"$inc": {"v": 1}}, upsert=True) for scope in scopes],
                     ordered=False,
@@ -291,6 +307,20 @@ class MongoReadModels(MongoStore):
     async def transaction_months(self, scope_key: str) -> list[history.Summary]:
         # Kept between requests until the scope's version moves (raised in the write's transaction).
         return await self._cached(f"history:{scope_key}", lambda: self.months.find({"scope": scope_key}).to_list())
+
+    async def kept(self, name: str, scope: Scope, day: Any, make: Callable[[], Awaitable[Any]]) -> Any:
+        # A group's book is its group document, which has no version: made every time.
+        if scope.kind == "group":
+            return await make()
+        keys = sorted([_book_key(scope.id if scope.kind == "broker" else None), f"history:{scope.key}"])
+        found = {d["_id"]: d.get("v", 0) for d in await self.versions.find({"_id": {"$in": keys}}).to_list()}
+        stamp = (tuple(found.get(k, 0) for k in keys), day)
+        held = self._cache.get(f"{name}:{scope.key}")
+        if held is not None and held[0] == stamp:
+            return held[1]
+        value = await make()
+        self._cache[f"{name}:{scope.key}"] = (stamp, value)
+        return value
 
     async def _cached(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
         """What ``load`` reads, read again only when the number in ``versions`` under ``key`` moved."""

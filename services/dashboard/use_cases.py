@@ -265,5 +265,10 @@ async def recent_transactions(deps: Deps, scope: Scope) -> dict[str, Any]:
 
 
 async def home(deps: Deps, scope: Scope) -> dict[str, Any]:
-    """The home page's two lists in one answer (one request instead of two for every home)."""
-    return {"renewals": await renewals(deps, scope), "recent": await recent_transactions(deps, scope)}
+    """The home page's two lists in one answer (one request instead of two for every home), kept
+    until the scope's book or history changes or the day turns (opened on every visit to Home)."""
+
+    async def make() -> dict[str, Any]:
+        return {"renewals": await renewals(deps, scope), "recent": await recent_transactions(deps, scope)}
+
+    return await deps.models.kept("home", scope, deps.today(), make)

@@ -243,3 +243,24 @@ async def test_a_history_read_again_after_a_write_shows_it(stores):
     again = await use_cases.transaction_history(real, Scope("all"), HistoryQuery(), 1, 25)
     assert (first["total"], again["total"]) == (10, 12)
     assert {t["transaction_id"] for t in again["items"]} >= {e.transaction_id for e in events[10:12]}
+
+
+async def test_the_home_kept_between_requests_follows_every_change(stores):
+    """The home's answer is kept until the scope's book or history changes: a change of a
+    transaction's instructions alone (no count moves) and a group's new enrolled count are both
+    seen by the next home."""
+    real, _ = stores
+    await use_cases.project_groups(real, book_events())
+    noon = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    await use_cases.project_transactions(real, [transaction("QT-0001", noon, "Quote", "Action Required")])
+    first = await use_cases.home(real, SCOPES[0])
+    assert first["recent"]["items"][0]["instructions"] is None
+    again = transaction("QT-0001", noon, "Quote", "Action Required", revision=2, instructions="Call Maria.")
+    await use_cases.project_transactions(real, [again])
+    assert (await use_cases.home(real, SCOPES[0]))["recent"]["items"][0]["instructions"] == "Call Maria."
+    months = (await use_cases.home(real, SCOPES[0]))["renewals"]["months"]
+    counts = {g["group_id"]: g["enrolled_count"] for m in months for g in m["groups"]}
+    group_id = next(iter(counts))
+    await use_cases.project_members(real, [member_enrolled(f"42345{i:04d}", "k", f"M{i}", group_id) for i in range(2)])
+    months = (await use_cases.home(real, SCOPES[0]))["renewals"]["months"]
+    assert {g["group_id"]: g["enrolled_count"] for m in months for g in m["groups"]}[group_id] == counts[group_id] + 2

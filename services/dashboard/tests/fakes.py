@@ -85,6 +85,9 @@ class InMemoryReadModels:
         for summary_id, update in updates.items():
             history.apply_update(self.months.setdefault(summary_id, {"_id": summary_id}), update)
 
+    async def kept(self, name: str, scope: Scope, day: Any, make) -> Any:
+        return await make()
+
     async def transaction_months(self, scope_key: str) -> list[history.Summary]:
         return [s for s in self.months.values() if s.get("scope") == scope_key]
 
