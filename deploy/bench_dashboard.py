@@ -204,7 +204,7 @@ async def query_plans(mongo_uri: str, database: str) -> list[tuple[str, str, int
         window = history.plan(await models.transaction_months(broker.key), query, 3, 25).window
         newest = history.plan(await models.transaction_months(broker.key), history.HistoryQuery(), 1, 10).window
         cursors = {
-            "book version (every book, renewals request)": models.versions.find({"_id": f"book:{BIG_BROKER}"}),
+            "book version (every book, renewals request)": models.versions.find({"_id": f"book:broker:{BIG_BROKER}"}),
             "book summary (when the version moved)": models.book_summaries.find({"_id": BIG_BROKER}),
             "history month summaries (every history request)": models.months.find({"scope": broker.key}),
             "history page 3, Quote + Completed (its window of days)": models.window_cursors(broker, query, window)[0],

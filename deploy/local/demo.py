@@ -17,9 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from faststream.kafka import KafkaBroker
 
+from services.transactions.adapters import MongoTransactionStore
+from services.transactions.domain import KINDS, Record, Transaction
+from services.transactions.use_cases import announced
+from shared.contracts.envelope import Actor
 from shared.contracts.reference import Address, Contact, GroupRegistered, MemberEnrolled, Plan, RegisterGroup, Subgroup
 from shared.contracts.topics import Topics
 from shared.contracts.transactions import TransactionRecorded
+from shared.mongo import make_client
 from shared.pii import ssn_hash
 
 DEMO_PASSWORD = "demo-password"
@@ -328,10 +333,79 @@ def demo_transactions(today: date, groups: list[GroupRegistered]) -> list[Transa
     return made
 
 
-async def publish_transactions(bootstrap: str, topic_prefix: str, pii_key: str, today: date | None = None) -> int:
-    """Publish the demo transactions as the transactions service will (TransactionRecorded)."""
+# Complete answers for each kind's steps (what a submission needs), as the screens save them.
+DEMO_STEPS = {
+    "Quote": {
+        "census": {"zip": "94110", "region": "CA", "members": [{"date_of_birth": "1984-03-12"}]},
+        "plans": {"plan_ids": ["CA-GLD-80"]},
+        "coverage": {"effective_date": "2027-01-01"},
+    },
+    "Group Enrollment": {
+        "group_information": {"legal_name": "Demo Co", "address": "100 Main St", "contact": "Ana Ruiz"},
+        "plans": {"plan_ids": ["CA-GLD-80"]},
+        "census": {"members": [{"date_of_birth": "1984-03-12"}]},
+        "coverage": {"effective_date": "2027-01-01"},
+    },
+    "Renewal": {"renewal_plans": {"plan_ids": ["CA-GLD-80"]}, "coverage": {"effective_date": "2027-01-01"}},
+}
+REVIEWER = Actor(user_id="reviewer1", role="kp_reviewer")
+
+
+def demo_records(today: date, groups: list[GroupRegistered]) -> list[tuple[Record, list[TransactionRecorded]]]:
+    """The demo's quotes, group enrollments and renewals as the transactions service keeps them: each
+    taken through the state machine to its status (started, answered, submitted, returned or
+    approved by reviewer1), at the times the history shows, with the message announcing it."""
+    made = []
+    for seeded in demo_transactions(today, groups):
+        if seeded.transaction_type not in KINDS:
+            continue  # a Mass Enrollment submission is the applications service's
+        started = seeded.created_at
+        admin = ADMINS.get(seeded.group_id or "")
+        actor = Actor(user_id=seeded.created_by, role="group_admin" if seeded.created_by == admin else "broker")
+        steps = DEMO_STEPS[seeded.transaction_type]
+        transaction = Transaction.start(
+            seeded.transaction_id,
+            seeded.transaction_type,
+            actor,
+            started,
+            group_name=seeded.group_name,
+            group_id=seeded.group_id,
+            broker_id=seeded.broker_id,
+            steps=dict(list(steps.items())[:1]),
+        )
+        if seeded.status != "Open":
+            transaction.submit(actor, started + timedelta(minutes=20), steps)
+        if seeded.status == "Action Required":
+            text, _, contact = (seeded.instructions or "").partition(" Contact: ")
+            name, _, phone = contact.rpartition(", ")
+            transaction.return_for_action(REVIEWER, started + timedelta(hours=3), text, name, phone)
+        elif seeded.status == "Completed":
+            transaction.approve(REVIEWER, started + timedelta(hours=3))
+        transaction.record["region"] = next(g.region for g in groups if g.group_id == seeded.group_id)
+        made.append((transaction.record, announced(transaction.record, transaction.events[-1:], "demo-seed")))
+    return made
+
+
+async def seed_transactions(mongodb_uri: str, database: str, pii_key: str, today: date | None = None) -> int:
+    """Keep the demo's quotes, group enrollments and renewals in the transactions service's database,
+    with their messages in each one's outbox: the service's relay announces them to the dashboard, and
+    their pages, Continue and the review queue work as for any other (an id seen already is left)."""
     groups, _ = demo_book(today or date.today(), pii_key)
-    transactions = demo_transactions(today or date.today(), groups)
+    client = make_client(mongodb_uri)
+    try:
+        store = await MongoTransactionStore.open(client[database])
+        return sum(
+            [await store.create(record, messages) for record, messages in demo_records(today or date.today(), groups)]
+        )
+    finally:
+        await client.close()
+
+
+async def publish_transactions(bootstrap: str, topic_prefix: str, pii_key: str, today: date | None = None) -> int:
+    """Publish the demo's Mass Enrollment submissions (the applications service's kind) as settled
+    history (TransactionRecorded); the other kinds are the transactions service's (seed_transactions)."""
+    groups, _ = demo_book(today or date.today(), pii_key)
+    transactions = [t for t in demo_transactions(today or date.today(), groups) if t.transaction_type not in KINDS]
     broker = KafkaBroker(bootstrap, acks="all")
     await broker.connect()
     try:

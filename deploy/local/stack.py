@@ -159,6 +159,7 @@ async def _prepare(env: dict[str, str], demo_data: bool) -> None:
     if demo_data:
         await demo.publish_reference(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
         await demo.publish_transactions(env["KAFKA_BOOTSTRAP_SERVERS"], prefix, env.get("PII_HASH_KEY", DEMO_SECRET))
+        await demo.seed_transactions(env["MONGODB_URI"], "transactions", env.get("PII_HASH_KEY", DEMO_SECRET))
         await demo.seed_users(env["MONGODB_URI"], "gateway", env.get("SESSION_SECRET", DEMO_SECRET))
 
 

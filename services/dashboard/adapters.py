@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
+from cachetools import LRUCache
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -175,7 +176,8 @@ class MongoReadModels(MongoStore):
         self.months = db["transaction_months"]
         # A number per cached thing (a broker's book, all the books), raised after each change of it.
         self.versions = db["versions"]
-        self._cache: dict[str, tuple[int, Any]] = {}
+        # Bounded: a reviewer opening many groups' histories must not grow it without end.
+        self._cache: LRUCache[str, tuple[Any, Any]] = LRUCache(maxsize=2_000)
         # Who did what and when (uploads and the actions on applications), for KP reviewers.
         self.audit = db["audit"]
 
@@ -341,7 +343,13 @@ class MongoReadModels(MongoStore):
         return history.window_page([d for docs in found for d in docs], query, window, limit)
 
     async def group_transactions(self, group_id: str, broker_id: str) -> list[Doc]:
-        return await self.transactions.find({"group_id": group_id, "broker_id": broker_id}).to_list()
+        # The group alone leads its index; naming the broker too would make SecantusDB scan them all.
+        found = await self.group_cursor(group_id).to_list()
+        return [d for d in found if d.get("broker_id") == broker_id]
+
+    def group_cursor(self, group_id: str) -> AsyncCursor:
+        """Every transaction of one group (a group's are few), on the group's index."""
+        return self.transactions.find({"group_id": group_id})
 
     def window_cursors(self, scope: Scope, query: history.HistoryQuery, window: history.Window) -> list[AsyncCursor]:
         """The reads of a page's window: by day alone, or one per (type, status) the filters allow
@@ -514,7 +522,8 @@ def _days(window: history.Window) -> Doc:
 
 
 def _book_key(broker_id: str | None) -> str:
-    return f"book:{broker_id}" if broker_id is not None else "book:all"
+    """A broker's book's name in ``versions``; every book's ("*" is no user id: no broker collides)."""
+    return f"book:broker:{broker_id}" if broker_id is not None else "book:*"
 
 
 def _scope_filter(scope: Scope) -> Doc:

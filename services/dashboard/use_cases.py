@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from cachetools import LRUCache
+
 from shared.contracts.applications import (
     ApplicationLifecycleEvent,
     ApplicationRecorded,
@@ -43,7 +45,7 @@ class Deps:
     zone: tzinfo = UTC
     # Each scope's book as worked out for a day, kept while its summary is the same object (the
     # store hands out the same one until its version moves): (summary, day, book).
-    books: dict[str, tuple[Any, date, book.Book]] = field(default_factory=dict)
+    books: LRUCache[str, tuple[Any, date, book.Book]] = field(default_factory=lambda: LRUCache(maxsize=500))
 
 
 def business_today(zone: tzinfo) -> Callable[[], date]:
@@ -104,6 +106,13 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
         await deps.models.record_transactions(
             [(e.confirmation_id, history.submitted_document(e, groups.get(e.group_id), deps.zone)) for e in submitted]
         )
+        # A group projected meanwhile (its subscriber runs beside this one) looked for orphans before
+        # these were written: look for the group again now. Each side writes first and reads after,
+        # so one of the two always sees the other.
+        if missing := sorted({e.group_id for e in submitted if not (groups.get(e.group_id) or {}).get("broker_id")}):
+            arrived = {g: doc for g, doc in (await deps.models.groups_by_id(missing)).items() if doc.get("broker_id")}
+            if arrived:
+                await deps.models.adopt_transactions(arrived)
     await deps.models.add_audit([domain.audit_entry(e) for e in events])
     await _announce(deps, changes)
 

@@ -306,8 +306,44 @@ def checked_steps(kind: str, steps: Any) -> dict[str, dict[str, Any]]:
     for name, answers in steps.items():
         if not isinstance(answers, Mapping) or not all(isinstance(k, str) for k in answers):
             raise Invalid("bad_steps", f"Step {name}: give its answers as {{field: value}}.")
+        if problem := _unstorable(answers, MAX_ANSWER_DEPTH):
+            raise Invalid("bad_steps", f"Step {name}: {problem}")
         checked[name] = dict(answers)
     return checked
+
+
+MAX_ANSWER_DEPTH = 6
+MAX_ANSWER_ITEMS = 2_000
+INT64 = 2**63
+
+
+def _unstorable(value: Any, depth: int) -> str | None:
+    """What in an answer could not be kept as it was sent (None: nothing): plain JSON values only,
+    names without NUL, "$" or ".", whole numbers within 64 bits, a bounded nesting and size."""
+    if depth < 0:
+        return "the answers are nested too deeply; give plain values, lists and {field: value} only."
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return None
+    if isinstance(value, int):
+        return None if -INT64 <= value < INT64 else f"the number {str(value)[:20]}… is too large."
+    if isinstance(value, Mapping):
+        items = list(value.items())
+        if len(items) > MAX_ANSWER_ITEMS:
+            return f"more than {MAX_ANSWER_ITEMS} answers in one place."
+        for key, inner in items:
+            if not isinstance(key, str) or not key or "\x00" in key or key.startswith("$") or "." in key:
+                return f"the field name {str(key)[:40]!r} cannot be kept: use letters, digits and _ only."
+            if problem := _unstorable(inner, depth - 1):
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        if len(value) > MAX_ANSWER_ITEMS:
+            return f"more than {MAX_ANSWER_ITEMS} items in one list."
+        for inner in value:
+            if problem := _unstorable(inner, depth - 1):
+                return problem
+        return None
+    return f"a {type(value).__name__} is not an answer; give text, numbers, lists or {{field: value}}."
 
 
 def merged_steps(saved: Mapping[str, Any], changes: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

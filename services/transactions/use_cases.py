@@ -82,7 +82,9 @@ async def start(deps: Deps, actor: Actor, body: dict[str, Any], correlation_id: 
 
 
 async def view(deps: Deps, transaction_id: str) -> domain.Record:
-    record = await deps.store.get(transaction_id) if domain.read_back(transaction_id) else None
+    """One transaction, by its ID as people type or say it (any case, O for 0, I or L for 1)."""
+    found = domain.read_back(transaction_id)
+    record = await deps.store.get(found) if found else None
     if record is None:
         raise _not_found(transaction_id)
     return record
@@ -92,8 +94,9 @@ async def move(
     deps: Deps, transaction_id: str, actor: Actor, correlation_id: str, act: Callable[[domain.Transaction], list]
 ) -> domain.Record:
     """One move of the state machine (``act`` calls the aggregate's method), stored with its message."""
-    if domain.read_back(transaction_id) is None:
-        raise _not_found(transaction_id)
+    asked, transaction_id = transaction_id, domain.read_back(transaction_id)
+    if transaction_id is None:
+        raise _not_found(asked)
 
     def decide(transaction: domain.Transaction) -> list:
         return announced(transaction.record, act(transaction), correlation_id)

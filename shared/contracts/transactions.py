@@ -1,6 +1,7 @@
 """The broker portal's transactions (quotes, group enrollments, renewals), as
-the transactions service announces them (the demo seeder also publishes a
-few settled ones, as if from earlier); the dashboard keeps the history.
+the transactions service announces them (the demo seeder also publishes the
+demo's Mass Enrollment submissions as settled history); the dashboard keeps
+the history.
 
 Mass Enrollment submissions enter the history from ``ApplicationSubmitted``
 (their ME- confirmation IDs); this message carries the other kinds.

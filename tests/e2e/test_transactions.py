@@ -134,3 +134,22 @@ async def test_a_quote_is_priced_through_the_gateway(sign_in):
     assert [m["age"] for m in plan["members"]] == [46, 14]
     bad = await broker.post("/api/v1/quotes", json=census | {"effective_date": "2027-01-15"})
     assert bad.status_code == 422 and ("1st" in bad.text or "first" in bad.text), bad.text
+
+
+async def test_the_demos_transactions_are_the_transactions_services_own(sign_in):
+    """The demo's quotes, enrollments and renewals are kept by the transactions service: they open by
+    ID (an Action Required one with KP's instructions), and the seeded Pending ones wait in the queue."""
+    from datetime import date
+
+    from deploy.local.demo import demo_book, demo_transactions
+
+    groups, _ = demo_book(date.today(), "k")
+    seeded = [t for t in demo_transactions(date.today(), groups) if t.broker_id == "broker1"]
+    returned = next(t for t in seeded if t.status == "Action Required")
+    broker = await sign_in("broker1")
+    record = (await broker.get(f"/api/v1/transactions/{returned.transaction_id}")).json()
+    assert record["status"] == "Action Required" and record["reviewer_contact"]["name"]
+    assert record["history"][-1]["by"] == "reviewer1"
+    queue = (await (await sign_in("reviewer1")).get("/api/v1/review-queue", params={"page_size": 100})).json()
+    waiting = {t.transaction_id for t in seeded if t.status == "Pending KP Review"}
+    assert waiting <= {i["transaction_id"] for i in queue["items"]}

@@ -14,7 +14,7 @@ from services.dashboard import book, history, subscribers, use_cases
 from services.dashboard.book import BookQuery, Scope
 from services.dashboard.history import HistoryQuery
 from services.dashboard.settings import DashboardSettings
-from services.dashboard.tests.fakes import InMemoryReadModels
+from services.dashboard.tests.fakes import InMemoryReadModels, SentMessages
 from services.dashboard.use_cases import Deps
 from shared.contracts.applications import ApplicationSubmitted
 from shared.contracts.reference import GroupRegistered, Subgroup
@@ -509,3 +509,21 @@ async def test_the_home_answers_the_renewals_and_the_recent_transactions_in_one(
     }
     assert [t["transaction_id"] for t in home["recent"]["items"]] == ["QT-0001"]
     assert sum(m["total"] for m in home["renewals"]["months"]) > 0
+
+
+async def test_a_submission_and_its_group_projected_at_once_end_in_the_brokers_history():
+    """The lifecycle subscriber reads the book (no group yet), the group's subscriber writes the group
+    and looks for orphans (none yet), then the submission is written: the lifecycle side looks for
+    the group again after its write, so the submission is adopted all the same."""
+    deps = Deps(models=InMemoryReadModels(), outlet=SentMessages(), today=lambda: TODAY)
+    submitted = lifecycle(ApplicationSubmitted, 4, 2, confirmation_id="ME-ABCD-EF12", member=MEMBER)
+    real_record = deps.models.record_transactions
+
+    async def group_arrives_meanwhile(transactions):
+        await use_cases.project_groups(deps, [registered(submitted.group_id, "Late Arrival Co", date(2027, 1, 1))])
+        await real_record(transactions)
+
+    deps.models.record_transactions = group_arrives_meanwhile
+    await use_cases.project_lifecycle(deps, [submitted])
+    mine = await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25)
+    assert [(t["transaction_id"], t["group_name"]) for t in mine["items"]] == [("ME-ABCD-EF12", "Late Arrival Co")]

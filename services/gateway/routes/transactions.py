@@ -18,7 +18,7 @@ from ..policy import can_see_transaction
 from ..users import User
 
 router = APIRouter(tags=["transactions"])
-TRANSACTION_ID = re.compile(r"(QT|EN|RN)-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}")
+TRANSACTION_ID = re.compile(r"(QT|EN|RN)-[0-9A-Z]{4}-[0-9A-Z]{4}", re.IGNORECASE)
 Json = Annotated[dict[str, Any], Body()]
 OptionalJson = Annotated[dict[str, Any] | None, Body()]
 

@@ -18,6 +18,7 @@ from services.transactions.domain import (
     QUOTE,
     RENEWAL,
     Transaction,
+    checked_steps,
     dashboard_fields,
     instructions_line,
     is_transaction_id,
@@ -498,3 +499,19 @@ def test_id_shape_can_be_limited_to_kinds_and_names_its_kind():
 )
 def test_an_id_read_back_over_the_phone(heard, written):
     assert read_back(heard) == written
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"members": [{"a\x00b": 1}]},
+        {"members": 10**30},
+        {"$where": "1"},
+        {"a.b": 1},
+        {"deep": [[[[[[[[1]]]]]]]]},
+    ],
+)
+def test_answers_that_could_not_be_kept_as_sent_are_refused_by_step(answers):
+    with pytest.raises(Invalid) as refused:
+        checked_steps("Quote", {"census": answers})
+    assert refused.value.code == "bad_steps" and refused.value.detail.startswith("Step census:")

@@ -118,6 +118,8 @@ async def test_refused_moves_answer_conflict_and_change_nothing(service):
     assert "Completed" in cancelling.value.detail
     assert (await use_cases.view(deps, tid))["status"] == "Completed"
     assert [m.status for m in published["recorded"]] == ["Open", "Pending KP Review", "Completed"]
+    spoken = tid.lower().replace("0", "o").replace("1", "l")  # as someone types it after hearing it
+    assert (await use_cases.view(deps, spoken))["transaction_id"] == tid
     with pytest.raises(NotFound):
         await use_cases.view(deps, "QT-0000-0000")
     with pytest.raises(NotFound):

@@ -97,7 +97,13 @@ export function formDialog(spec: FormDialog): Promise<boolean> {
 
   return new Promise((resolve) => {
     let done = false;
-    form.querySelector("[data-cancel]")!.addEventListener("click", () => dialog.close());
+    let sending = false;
+    const cancelButton = form.querySelector<HTMLButtonElement>("[data-cancel]")!;
+    cancelButton.addEventListener("click", () => dialog.close());
+    // While the action is on its way, the dialog stays: its outcome decides what the page shows.
+    dialog.addEventListener("cancel", (event) => {
+      if (sending) event.preventDefault();
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       clear();
@@ -109,10 +115,11 @@ export function formDialog(spec: FormDialog): Promise<boolean> {
         controls.get(missing[0].name)!.focus();
         return;
       }
-      sendButton.disabled = true;
+      sendButton.disabled = cancelButton.disabled = sending = true;
       try {
         await spec.send(values);
         done = true;
+        sending = false;
         dialog.close();
       } catch (error) {
         const message = error instanceof ApiError ? error.message : "This could not be done. Try again.";
@@ -125,7 +132,7 @@ export function formDialog(spec: FormDialog): Promise<boolean> {
           general.hidden = false;
         }
       } finally {
-        sendButton.disabled = false;
+        sendButton.disabled = cancelButton.disabled = sending = false;
       }
     });
     dialog.addEventListener("close", () => {

@@ -3,7 +3,8 @@ import { dateTime, h, loading, pager } from "../dom";
 import { go, type Screen } from "../main";
 import { REGIONS } from "./quote";
 
-const KINDS = ["Quote", "Group Enrollment", "Renewal", "Mass Enrollment"];
+// Mass Enrollment applications are reviewed where they were uploaded; they join this queue later.
+const KINDS = ["Quote", "Group Enrollment", "Renewal"];
 // The transactions this portal opens by ID (a Mass Enrollment application opens from its upload).
 const OPENS = /^(QT|EN|RN)-/;
 
