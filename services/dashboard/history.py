@@ -337,3 +337,35 @@ def filter_in_memory(
     kept = sorted((d for d in dated if keeps(d)), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
     start = (page - 1) * page_size
     return kept[start : start + page_size], len(kept), facets
+
+
+AUDIT_CHANGES = {
+    "TransactionStarted": "started a transaction",
+    "TransactionSubmitted": "submitted a transaction for KP review",
+    "TransactionApproved": "approved a transaction",
+    "TransactionReturned": "returned a transaction with instructions",
+    "TransactionContinued": "continued a transaction",
+    "TransactionCancelled": "cancelled a transaction",
+}
+
+
+def audit_entry(event: TransactionRecorded) -> tuple[str, dict[str, Any]] | None:
+    """A transaction's move as a line of the audit trail: who, which role, when, what (a save is not a
+    decision: none; nor is history published before changes were named)."""
+    if event.actor is None or event.change not in AUDIT_CHANGES:
+        return None
+    detail = f"{event.transaction_type} {event.transaction_id}: {event.status}"
+    if event.change == "TransactionReturned" and event.instructions:
+        detail += f" ({event.instructions})"
+    return event.event_id, {
+        "at": event.occurred_at,
+        "action": AUDIT_CHANGES[event.change],
+        "event": event.change,
+        "group_id": event.group_id,
+        "upload_id": None,
+        "application_id": None,
+        "transaction_id": event.transaction_id,
+        "actor_id": event.actor.user_id,
+        "actor_role": event.actor.role,
+        "detail": detail,
+    }

@@ -118,8 +118,10 @@ async def project_lifecycle(deps: Deps, events: list[LifecycleEvent]) -> None:
 
 
 async def project_transactions(deps: Deps, events: list[TransactionRecorded]) -> None:
-    """Quotes, group enrollments and renewals enter the transaction history (a newer revision wins)."""
+    """Quotes, group enrollments and renewals enter the transaction history (a newer revision wins);
+    each decision on them (started, submitted, approved, returned, continued, cancelled) the audit trail."""
     await deps.models.record_transactions([(e.transaction_id, history.recorded_document(e, deps.zone)) for e in events])
+    await deps.models.add_audit([entry for e in events if (entry := history.audit_entry(e))])
 
 
 async def _merge(deps: Deps, changes: list[tuple[str, dict[str, Any]]], saved: bool) -> None:

@@ -44,6 +44,8 @@ def announced(record: domain.Record, events: list[domain.TransactionEvent], corr
             event_id=e.event_id,
             correlation_id=correlation_id,
             occurred_at=e.at,
+            change=e.type,
+            actor=e.actor,
         )
         for e in events
     ]

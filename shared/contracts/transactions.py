@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .envelope import Envelope
+from .envelope import Actor, Envelope
 
 TransactionType = Literal["Quote", "Group Enrollment", "Renewal", "Mass Enrollment"]
 # The statuses the history lists; a transaction the broker withdrew is announced as Cancelled and leaves it.
@@ -23,6 +23,15 @@ TransactionStatus = ListedStatus | Literal["Cancelled"]
 TRANSACTION_TYPES: tuple[str, ...] = TransactionType.__args__
 TRANSACTION_STATUSES: tuple[str, ...] = ListedStatus.__args__
 CANCELLED = "Cancelled"
+TransactionChange = Literal[
+    "TransactionStarted",
+    "TransactionSaved",
+    "TransactionSubmitted",
+    "TransactionApproved",
+    "TransactionReturned",
+    "TransactionContinued",
+    "TransactionCancelled",
+]
 
 
 class TransactionRecorded(Envelope):
@@ -52,3 +61,7 @@ class TransactionRecorded(Envelope):
         examples=["Upload the signed employer application. Contact: Maria Lopez, KP Broker Services, 1-800-555-0134"],
     )
     revision: int = Field(ge=1, description="The transaction's version after this change: newer wins")
+    change: TransactionChange | None = Field(
+        default=None, description="What this change was (None: history settled before it was said)"
+    )
+    actor: Actor | None = Field(default=None, description="Who made this change: a broker, an administrator, KP")

@@ -83,6 +83,15 @@ async def test_a_quote_goes_round_the_review_loop_to_completed(sign_in):
     assert [h["to"] for h in record["history"]][-2:] == ["Pending KP Review", "Completed"]
     assert record["history"][-1]["by"] == "reviewer1"
 
+    async def decided():
+        trail = (await reviewer.get("/api/v1/audit", params={"page_size": 100})).json()["items"]
+        found = [(e["action"], e["actor_id"]) for e in trail if e.get("transaction_id") == tid]
+        return found if ("approved a transaction", "reviewer1") in found else None
+
+    decisions = await eventually(decided, timeout=30)
+    assert ("approved a transaction", "reviewer1") in decisions
+    assert ("returned a transaction with instructions", "reviewer1") in decisions
+
     cancelling = await broker.post(f"/api/v1/transactions/{tid}/cancel")
     assert cancelling.status_code == 409 and "Completed" in cancelling.json()["detail"]
 

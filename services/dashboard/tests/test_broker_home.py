@@ -17,6 +17,7 @@ from services.dashboard.settings import DashboardSettings
 from services.dashboard.tests.fakes import InMemoryReadModels, SentMessages
 from services.dashboard.use_cases import Deps
 from shared.contracts.applications import ApplicationSubmitted
+from shared.contracts.envelope import Actor
 from shared.contracts.reference import GroupRegistered, Subgroup
 from shared.contracts.transactions import TransactionRecorded
 from shared.errors import BadInput
@@ -527,3 +528,21 @@ async def test_a_submission_and_its_group_projected_at_once_end_in_the_brokers_h
     await use_cases.project_lifecycle(deps, [submitted])
     mine = await use_cases.transaction_history(deps, BROKER1, HistoryQuery(), 1, 25)
     assert [(t["transaction_id"], t["group_name"]) for t in mine["items"]] == [("ME-ABCD-EF12", "Late Arrival Co")]
+
+
+async def test_each_decision_on_a_transaction_is_in_the_audit_trail_with_who_and_when(dashboard):
+    br, deps = dashboard
+    at = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    reviewer = Actor(user_id="reviewer1", role="kp_reviewer")
+    saved = transaction("QT-0001", at, revision=2).model_copy(
+        update={"change": "TransactionSaved", "actor": Actor(user_id="broker1", role="broker")}
+    )
+    returned = transaction("QT-0001", at, status="Action Required", revision=3, instructions="Call Maria.").model_copy(
+        update={"change": "TransactionReturned", "actor": reviewer, "occurred_at": at}
+    )
+    await br.publish_batch(saved, returned, transaction("QT-0002", at), topic=TRANSACTIONS)
+    trail = (await use_cases.audit(deps, None, 1, 25))["items"]
+    assert [(e["action"], e["actor_id"], e["actor_role"], e["at"]) for e in trail] == [
+        ("returned a transaction with instructions", "reviewer1", "kp_reviewer", at)
+    ]
+    assert trail[0]["detail"] == "Quote QT-0001: Action Required (Call Maria.)"

@@ -88,6 +88,11 @@ async def test_the_review_loop_each_change_announced_once(service):
         (6, "Pending KP Review"),
         (7, "Completed"),
     ]
+    assert [(m.change, m.actor.user_id) for m in published["recorded"]][2:5] == [
+        ("TransactionSubmitted", "broker1"),
+        ("TransactionReturned", "reviewer1"),
+        ("TransactionContinued", "broker1"),
+    ]
     action = published["recorded"][3]
     assert action.instructions.startswith("Add the part-time employees.") and "Maria Lopez" in action.instructions
     assert all(m.transaction_id == tid and m.broker_id == "broker1" for m in published["recorded"])
