@@ -47,6 +47,31 @@ class OutboxStore(Protocol):
         ...
 
 
+class EntryOutbox(Protocol):
+    """An outbox that keeps entries (``entry``) by id: what ``publish_waiting`` reads and clears."""
+
+    async def outbox(self, outbox_id: str) -> list[dict[str, Any]]: ...
+    async def clear_outbox(self, outbox_id: str, event_ids: set[str]) -> None: ...
+
+
+async def publish_waiting(
+    store: EntryOutbox,
+    outlet: Any,
+    outbox_id: str,
+    prepare: Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]] | None = None,
+) -> None:
+    """What a relay does for one outbox: publish its waiting entries (through ``prepare`` first, when a
+    service completes them at the last moment), then clear those it published. ``outlet`` is the
+    service's ``shared.kafka.Outlet``."""
+    entries = await store.outbox(outbox_id)
+    if not entries:
+        return
+    if prepare is not None:
+        entries = await prepare(entries)
+    await outlet.send_entries(entries)
+    await store.clear_outbox(outbox_id, {e["event_id"] for e in entries})
+
+
 class Relay:
     """Publishes outboxes: right after a use case wrote one (``flush``), and
     whatever is left over (``round``, which the service runs periodically:

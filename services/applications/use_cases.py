@@ -16,7 +16,7 @@ from shared.contracts.envelope import Actor, utcnow
 from shared.crypto import FieldCipher
 from shared.errors import Conflict, NotFound, must_exist
 from shared.kafka import Outlet
-from shared.outbox import Relay
+from shared.outbox import Relay, publish_waiting
 from shared.settings import DEMO_SECRET
 
 from .adapters import ApplicationStore
@@ -195,20 +195,21 @@ async def read_agreement(deps: Deps, application_id: str) -> bytes:
 
 
 async def publish_outbox(deps: Deps, upload_id: str) -> None:
-    """What the relay does for one upload: publish its waiting events, then clear them."""
-    entries = await deps.store.outbox(upload_id)
-    if not entries:
-        return
-    if any(e["message"]["type"] == "ValidateApplication" for e in entries):
+    """What the relay does for one upload: publish its waiting events (a ValidateApplication with
+    the upload's file rows it names), then clear them."""
+
+    async def with_file_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not any(e["message"]["type"] == "ValidateApplication" for e in entries):
+            return entries
         upload = await deps.store.upload(upload_id)
-        entries = [
+        return [
             {**e, "message": upload.with_file_rows(e["message"])}
             if e["message"]["type"] == "ValidateApplication"
             else e
             for e in entries
         ]
-    await deps.outlet.send_entries(entries)
-    await deps.store.clear_outbox(upload_id, {e["event_id"] for e in entries})
+
+    await publish_waiting(deps.store, deps.outlet, upload_id, with_file_rows)
 
 
 async def _act(deps: Deps, application_id: str, decide: Callable[[UploadApplications], T]) -> T:

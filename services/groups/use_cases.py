@@ -13,7 +13,7 @@ from shared.contracts.envelope import Actor
 from shared.contracts.reference import RegisterGroup
 from shared.errors import must_exist
 from shared.kafka import Outlet
-from shared.outbox import Relay
+from shared.outbox import Relay, publish_waiting
 
 from . import domain
 from .adapters import GroupStore
@@ -56,8 +56,5 @@ async def update(deps: Deps, group_id: str, body: dict[str, Any], actor: Actor, 
 
 
 async def publish_outbox(deps: Deps, group_id: str) -> None:
-    """What the relay does for one group: publish its waiting events, then clear them."""
-    entries = await deps.store.outbox(group_id)
-    if entries:
-        await deps.outlet.send_entries(entries)
-        await deps.store.clear_outbox(group_id, {e["event_id"] for e in entries})
+    """What the relay does for one group: publish its waiting messages, then clear them."""
+    await publish_waiting(deps.store, deps.outlet, group_id)

@@ -17,7 +17,7 @@ from shared.contracts.envelope import Actor
 from shared.contracts.transactions import TransactionRecorded
 from shared.errors import Conflict, Invalid, NotFound
 from shared.kafka import Outlet
-from shared.outbox import Relay
+from shared.outbox import Relay, publish_waiting
 
 from . import domain, quoting
 from .adapters import TransactionStore
@@ -181,7 +181,4 @@ def plans(region: str) -> dict[str, Any]:
 
 async def publish_outbox(deps: Deps, transaction_id: str) -> None:
     """What the relay does for one transaction: publish its waiting messages, then clear them."""
-    entries = await deps.store.outbox(transaction_id)
-    if entries:
-        await deps.outlet.send_entries(entries)
-        await deps.store.clear_outbox(transaction_id, {e["event_id"] for e in entries})
+    await publish_waiting(deps.store, deps.outlet, transaction_id)
