@@ -314,25 +314,21 @@ class MongoReadModels(MongoStore):
         # A group's book is its group document, which has no version: made every time.
         if scope.kind == "group":
             return await make()
-        keys = sorted([_book_key(scope.id if scope.kind == "broker" else None), f"history:{scope.key}"])
-        found = {d["_id"]: d.get("v", 0) for d in await self.versions.find({"_id": {"$in": keys}}).to_list()}
-        stamp = (tuple(found.get(k, 0) for k in keys), day)
-        held = self._cache.get(f"{name}:{scope.key}")
+        return await self._cached(f"{name}:{scope.key}", make, [_book_key_of(scope), f"history:{scope.key}"], day)
+
+    async def _cached(
+        self, key: str, load: Callable[[], Awaitable[Any]], versions: list[str] | None = None, day: Any = None
+    ) -> Any:
+        """What ``load`` gives, made again only when one of the named numbers in the ``versions``
+        collection (by default ``key``'s own) moved, or the day changed."""
+        names = versions or [key]
+        found = {d["_id"]: d.get("v", 0) for d in await self.versions.find({"_id": {"$in": names}}).to_list()}
+        stamp = (tuple(found.get(n, 0) for n in names), day)
+        held = self._cache.get(key)
         if held is not None and held[0] == stamp:
             return held[1]
-        value = await make()
-        self._cache[f"{name}:{scope.key}"] = (stamp, value)
-        return value
-
-    async def _cached(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
-        """What ``load`` reads, read again only when the number in ``versions`` under ``key`` moved."""
-        found = await self.versions.find_one({"_id": key})
-        version = (found or {}).get("v", 0)
-        held = self._cache.get(key)
-        if held is not None and held[0] == version:
-            return held[1]
         value = await load()
-        self._cache[key] = (version, value)
+        self._cache[key] = (stamp, value)
         return value
 
     async def transactions_window(
@@ -427,7 +423,7 @@ class MongoReadModels(MongoStore):
             )
             return {g: e | {"broker_id": s["_id"]} for s in summaries for g, e in s.get("groups", {}).items()}
 
-        return await self._cached(_book_key(scope.id if scope.kind == "broker" else None), load)
+        return await self._cached(_book_key_of(scope), load)
 
     async def _changed_books(self, brokers: set[str]) -> None:
         """After the summaries were written: the versions that tell readers to read them again."""
@@ -519,6 +515,10 @@ def _days(window: history.Window) -> Doc:
     """The window's days as a range: up to the day after the newest (see window_cursor)."""
     after = (date.fromisoformat(window.first) + timedelta(days=1)).isoformat()
     return {"$gte": window.last, "$lt": after}
+
+
+def _book_key_of(scope: Scope) -> str:
+    return _book_key(scope.id if scope.kind == "broker" else None)
 
 
 def _book_key(broker_id: str | None) -> str:

@@ -21,6 +21,7 @@ import hashlib
 import json
 from calendar import monthrange
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
@@ -200,9 +201,13 @@ def window_page(docs: list[dict[str, Any]], query: HistoryQuery, window: Window,
     """The page from the window's transactions (read by scope and day only: SecantusDB scans when a
     query names a field its index lacks): the ones the filters find, newest first, after the skip."""
     filters = query.column_filters()
-    kept = [d for d in docs if _matches(d, filters) and query.group_id in (None, d.get("group_id"))]
-    kept.sort(key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+    kept = _newest_first(d for d in docs if _matches(d, filters) and query.group_id in (None, d.get("group_id")))
     return kept[window.skip : window.skip + limit]
+
+
+def _newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history's one order: newest first, ties by transaction ID (pages never overlap nor skip)."""
+    return sorted(docs, key=lambda d: (d["created_at"], d["_id"]), reverse=True)
 
 
 @dataclass(frozen=True)
@@ -326,17 +331,12 @@ def filter_in_memory(
         return doc.get("day") is not None and query.takes_day(doc["day"])
 
     dated = [d for d in docs if in_range(d)]
-
-    def keeps(doc: dict[str, Any], leave_out: str | None = None) -> bool:
-        return all(doc.get(k) == v for k, v in filters.items() if k != leave_out)
-
     facets = {
-        facet: dict(sorted(Counter(d.get(facet) for d in dated if keeps(d, facet) and d.get(facet)).items()))
-        for facet in FACETS
+        facet: Counter(d.get(facet) for d in dated if _matches(d, filters, facet) and d.get(facet)) for facet in FACETS
     }
-    kept = sorted((d for d in dated if keeps(d)), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+    kept = _newest_first(d for d in dated if _matches(d, filters))
     start = (page - 1) * page_size
-    return kept[start : start + page_size], len(kept), facets
+    return kept[start : start + page_size], len(kept), {f: dict(sorted(c.items())) for f, c in facets.items()}
 
 
 AUDIT_CHANGES = {
