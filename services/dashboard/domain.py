@@ -18,6 +18,7 @@ from shared.contracts.applications import (
     ArbitrationAgreementAttached,
     LifecycleEvent,
 )
+from shared.contracts.envelope import Actor, Envelope
 from shared.contracts.reference import GroupRegistered, MemberEnrolled
 from shared.contracts.uploads import UploadAccepted, UploadProgressed
 from shared.errors import BadInput
@@ -304,20 +305,35 @@ AUDIT_ACTIONS = {
 }
 
 
+def audit_line(
+    event: Envelope, action: str, group_id: str | None, actor: Actor | None, **refs: Any
+) -> tuple[str, dict[str, Any]]:
+    """One line of the audit trail, by event id (a redelivered event is one line): when, what, whose
+    group, who (``system`` when no one), what it concerns (``refs``: upload, application, transaction,
+    ``detail``). Every line has the same fields, so the trail is one list whatever made it."""
+    return event.event_id, {
+        "at": event.occurred_at,
+        "action": action,
+        "event": event.type,
+        "group_id": group_id,
+        "upload_id": None,
+        "application_id": None,
+        "actor_id": actor.user_id if actor else "system",
+        "actor_role": actor.role if actor else None,
+    } | refs
+
+
 def audit_entry(event: UploadAccepted | LifecycleEvent) -> tuple[str, dict[str, Any]]:
     """Who did what to which upload or application, and when: one line of the
-    audit trail (by event id, so a redelivered event is one line). Never a
-    member's SSN or date of birth: the application is named by its id."""
-    entry: dict[str, Any] = {
-        "at": event.occurred_at,
-        "action": AUDIT_ACTIONS[event.type],
-        "event": event.type,
-        "group_id": event.group_id,
-        "upload_id": event.upload_id,
-        "application_id": getattr(event, "application_id", None),
-        "actor_id": event.actor.user_id if event.actor else "system",
-        "actor_role": event.actor.role if event.actor else None,
-    }
+    audit trail. Never a member's SSN or date of birth: the application is named by its id."""
+    _, entry = audit_line(
+        event,
+        AUDIT_ACTIONS[event.type],
+        event.group_id,
+        event.actor,
+        upload_id=event.upload_id,
+        application_id=getattr(event, "application_id", None),
+    )
     if isinstance(event, UploadAccepted):
         entry["detail"] = f"{event.file_name}, {event.total_rows} row(s)"
         if event.replaces_upload_id:

@@ -15,6 +15,8 @@ from typing import Any
 
 from shared.contracts.reference import GroupInformationUpdated, GroupRegistered
 
+from .domain import audit_line
+
 Doc = dict[str, Any]
 FIELDS = ("mailing_address", "physical_address", "contacts", "phone", "email", "current_plans", "size")
 
@@ -62,14 +64,4 @@ def view(doc: Doc | None) -> Doc:
 
 def audit_entry(event: GroupInformationUpdated) -> tuple[str, Doc]:
     """One line of the audit trail: who updated which of the group's information, and when (no values)."""
-    return event.event_id, {
-        "at": event.occurred_at,
-        "action": "updated group information",
-        "event": event.type,
-        "group_id": event.group_id,
-        "upload_id": None,
-        "application_id": None,
-        "actor_id": event.actor.user_id,
-        "actor_role": event.actor.role,
-        "detail": ", ".join(event.changed),
-    }
+    return audit_line(event, "updated group information", event.group_id, event.actor, detail=", ".join(event.changed))

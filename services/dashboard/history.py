@@ -31,6 +31,7 @@ from shared.contracts.transactions import CANCELLED, TransactionRecorded
 from shared.errors import BadInput
 
 from .book import Scope
+from .domain import audit_line
 
 MASS_ENROLLMENT = "Mass Enrollment"
 PENDING_KP_REVIEW = "Pending KP Review"
@@ -357,15 +358,7 @@ def audit_entry(event: TransactionRecorded) -> tuple[str, dict[str, Any]] | None
     detail = f"{event.transaction_type} {event.transaction_id}: {event.status}"
     if event.change == "TransactionReturned" and event.instructions:
         detail += f" ({event.instructions})"
-    return event.event_id, {
-        "at": event.occurred_at,
-        "action": AUDIT_CHANGES[event.change],
-        "event": event.change,
-        "group_id": event.group_id,
-        "upload_id": None,
-        "application_id": None,
-        "transaction_id": event.transaction_id,
-        "actor_id": event.actor.user_id,
-        "actor_role": event.actor.role,
-        "detail": detail,
-    }
+    _, line = audit_line(
+        event, AUDIT_CHANGES[event.change], event.group_id, event.actor, transaction_id=event.transaction_id
+    )
+    return event.event_id, line | {"event": event.change, "detail": detail}
